@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/internal.h - prototypes shared between core files, grouped under the
+ * file that defines them (mm/internal.h in Linux).  Nothing here is public
+ * API; tests include it to reach internals.
+ */
+#ifndef KMM_SRC_INTERNAL_H
+#define KMM_SRC_INTERNAL_H
+
+#include "kmm/machine.h"
+#include "kmm/proc.h"
+#include "lib/lib.h"
+
+/* ======== kernel/printk.c ======== */
+#define pr_emerg(m, ...) kmm_printk(m, KMM_LOGLEVEL_EMERG, __VA_ARGS__)
+#define pr_err(m, ...) kmm_printk(m, KMM_LOGLEVEL_ERR, __VA_ARGS__)
+#define pr_warn(m, ...) kmm_printk(m, KMM_LOGLEVEL_WARNING, __VA_ARGS__)
+#define pr_notice(m, ...) kmm_printk(m, KMM_LOGLEVEL_NOTICE, __VA_ARGS__)
+#define pr_info(m, ...) kmm_printk(m, KMM_LOGLEVEL_INFO, __VA_ARGS__)
+#define pr_debug(m, ...) kmm_printk(m, KMM_LOGLEVEL_DEBUG, __VA_ARGS__)
+void kmm_log_init(struct kmm_machine *m, const struct kmm_boot_opts *opts);
+/* Emit a multi-line text block at @level, one log record per line. */
+void kmm_print_lines(struct kmm_machine *m, int level, const char *text);
+
+/* ======== kernel/cpu.c ======== */
+/*
+ * get_cpu(): the slot the calling thread runs on in @m: its bound slot, or
+ * a free slot borrowed until put_cpu().  Never returns NULL (waits, like a
+ * runnable task, if every slot is taken).
+ */
+struct kmm_cpu *__kmm_get_cpu_slow(struct kmm_machine *m);
+/* Run work other CPUs asked of this slot (pcp drains). */
+void kmm_cpu_do_pending(struct kmm_machine *m, struct kmm_cpu *c);
+static inline struct kmm_cpu *kmm_get_cpu(struct kmm_machine *m)
+{
+	struct kmm_cpu *c = (struct kmm_cpu *)*kmm_port_tls_slot();
+	if (unlikely(!c || c < m->cpus || c >= m->cpus + m->nr_cpu_ids))
+		c = __kmm_get_cpu_slow(m);
+	if (unlikely(atomic_load_explicit(&c->pending, memory_order_relaxed)))
+		kmm_cpu_do_pending(m, c);
+	return c;
+}
+/* Try to take slot @c for the caller (false if another thread has it). */
+bool kmm_cpu_try_claim(struct kmm_cpu *c);
+void kmm_cpu_release(struct kmm_cpu *c);
+static inline void kmm_put_cpu(struct kmm_machine *m, struct kmm_cpu *c)
+{
+	(void)m;
+	if (unlikely((struct kmm_cpu *)*kmm_port_tls_slot() != c))
+		atomic_store_explicit(&c->owner, 0, memory_order_release);
+}
+static inline int kmm_numa_node_id(const struct kmm_cpu *c)
+{
+	return c->node;
+}
+
+/* ======== kernel/params.c ======== */
+struct kmm_memmap_arg {
+	uint64_t start, size;
+	enum e820_type type;
+};
+#define KMM_MAX_MEMMAP_ARGS 32
+struct kmm_boot_params {
+	uint64_t mem_limit; /* mem= ; 0: none */
+	unsigned nr_memmap;
+	struct kmm_memmap_arg memmap[KMM_MAX_MEMMAP_ARGS];
+	bool memmap_exactmap;
+	int numa_fake;     /* numa=fake=N ; 0: default */
+	bool numa_off;     /* numa=off */
+	int nr_cpus;       /* nr_cpus= ; 0: default */
+	uint64_t kernelcore, movablecore; /* bytes */
+	int kernelcore_percent, movablecore_percent; /* nn% forms, -1 unset */
+	bool quiet;
+	int loglevel; /* -1 unset */
+	int nofail_retries;
+	/* sysctl.vm.NAME=VALUE are applied to m->vm directly */
+};
+/* Parse @cmdline into @p and m->vm; on error fill err and return -KMM_EINVAL. */
+int kmm_parse_cmdline(struct kmm_machine *m, const char *cmdline, struct kmm_boot_params *p,
+		      char *err, size_t errlen);
+
+/* ======== kernel/sysctl.c ======== */
+struct kmm_sysctl {
+	const char *name; /* path under /proc/sys, e.g. "vm/min_free_kbytes" */
+	int *(*field)(struct kmm_machine *m); /* the int (or first of an array) */
+	int nr;                               /* elements (arrays: lowmem_reserve_ratio) */
+	int min, max;
+	/* called after a successful write, under m->sysctl_lock */
+	void (*changed)(struct kmm_machine *m);
+	/* optional check beyond [min, max] ("0 or >= 8"); false: -KMM_EINVAL */
+	bool (*valid)(int value);
+};
+extern const struct kmm_sysctl kmm_sysctl_table[];
+extern const unsigned kmm_sysctl_count;
+const struct kmm_sysctl *kmm_sysctl_find(const char *name);
+/* Set from text ("60" or "256 256 32 0"); 0 or -KMM_EINVAL/-KMM_ERANGE. */
+int kmm_sysctl_write(struct kmm_machine *m, const struct kmm_sysctl *s, const char *text,
+		     bool boot);
+void kmm_sysctl_show(struct kmm_machine *m, const struct kmm_sysctl *s, struct seq_buf *sb);
+void kmm_sysctl_defaults(struct kmm_machine *m);
+
+/* ======== arch/e820.c ======== */
+int e820__memory_setup(struct kmm_machine *m, const struct kmm_boot_params *p, char *err,
+		       size_t errlen);
+void e820__print_table(struct kmm_machine *m, const char *who);
+void e820__memblock_setup(struct kmm_machine *m);
+uint64_t e820__end_of_ram(const struct kmm_machine *m);
+
+/* ======== arch/numa.c ======== */
+int kmm_numa_init(struct kmm_machine *m, const struct kmm_boot_params *p, char *err,
+		  size_t errlen);
+
+/* ======== mm/memblock.c ======== */
+int memblock_add_node(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size,
+		      int nid);
+int memblock_add(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size);
+int memblock_remove(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size);
+int memblock_reserve(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size);
+int memblock_phys_free(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size);
+int memblock_set_node(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size,
+		      int nid);
+/* Allocate zeroed memory (top-down) on @nid (MEMBLOCK_NONE: anywhere), below limit. */
+void *memblock_alloc_try_nid(struct kmm_machine *m, kmm_phys_addr_t size,
+			     kmm_phys_addr_t align, int nid);
+kmm_phys_addr_t memblock_phys_mem_size(const struct kmm_machine *m);
+kmm_phys_addr_t memblock_reserved_size(const struct kmm_machine *m);
+kmm_phys_addr_t memblock_start_of_DRAM(const struct kmm_machine *m);
+kmm_phys_addr_t memblock_end_of_DRAM(const struct kmm_machine *m);
+bool memblock_is_reserved(const struct kmm_machine *m, kmm_phys_addr_t addr);
+bool memblock_is_memory(const struct kmm_machine *m, kmm_phys_addr_t addr);
+/* Iterate [start,end) ranges of memory not reserved; *idx starts at 0. */
+bool memblock_next_free_range(const struct kmm_machine *m, uint64_t *idx,
+			      kmm_phys_addr_t *start, kmm_phys_addr_t *end, int *nid);
+void memblock_dump(struct kmm_machine *m);
+
+/* ======== mm/sparse.c ======== */
+int sparse_init(struct kmm_machine *m);
+void kmm_set_page_links(struct page *page, enum zone_type zone, int nid, unsigned long sec);
+
+/* ======== mm/mm_init.c ======== */
+int free_area_init(struct kmm_machine *m, const struct kmm_boot_params *p);
+void build_all_zonelists(struct kmm_machine *m);
+void memblock_free_all(struct kmm_machine *m);
+void mem_init_print_info(struct kmm_machine *m);
+extern const char *const zone_names[MAX_NR_ZONES];
+extern const char *const migratetype_names[MIGRATE_TYPES];
+
+/* ======== mm/page_alloc.c ======== */
+/* Allocation flags (mm/internal.h ALLOC_*). */
+#define ALLOC_WMARK_MIN WMARK_MIN
+#define ALLOC_WMARK_LOW WMARK_LOW
+#define ALLOC_WMARK_HIGH WMARK_HIGH
+#define ALLOC_NO_WATERMARKS 0x04
+#define ALLOC_WMARK_MASK (ALLOC_NO_WATERMARKS - 1)
+#define ALLOC_OOM 0x08
+#define ALLOC_NON_BLOCK 0x10
+#define ALLOC_MIN_RESERVE 0x20
+#define ALLOC_CPUSET 0x40
+#define ALLOC_CMA 0x80
+#define ALLOC_NOFRAGMENT 0x100
+#define ALLOC_HIGHATOMIC 0x200
+#define ALLOC_KSWAPD 0x800
+#define ALLOC_RESERVES (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
+
+struct alloc_context {
+	struct zonelist *zonelist;
+	const unsigned long *nodemask; /* NULL: all nodes */
+	struct zoneref *preferred_zoneref;
+	int migratetype;
+	enum zone_type highest_zoneidx;
+	int preferred_nid;
+};
+
+static inline bool node_allowed(const unsigned long *nodemask, int nid)
+{
+	return !nodemask || ((nodemask[nid / 64] >> (nid % 64)) & 1);
+}
+
+#define for_next_zone_zonelist_nodemask(zref, highidx, nodemask)                \
+	for (; (zref)->zone; (zref)++)                                         \
+		if ((zref)->zone_idx <= (int)(highidx) &&                      \
+		    node_allowed(nodemask, (zref)->zone->node))
+
+int gfp_zone_checked(gfp_t gfp, enum zone_type *out);
+static inline int gfp_migratetype(gfp_t gfp)
+{
+	return (int)((gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT);
+}
+bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
+			 int highest_zoneidx, unsigned alloc_flags, long free_pages);
+bool zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark, int highest_zoneidx,
+		       unsigned alloc_flags);
+struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, unsigned order,
+				    unsigned alloc_flags, const struct alloc_context *ac);
+unsigned gfp_to_alloc_flags(gfp_t gfp, unsigned order);
+void setup_per_zone_wmarks(struct kmm_machine *m);
+void setup_per_zone_lowmem_reserve(struct kmm_machine *m);
+void calculate_min_free_kbytes(struct kmm_machine *m);
+void zone_pcp_init(struct kmm_machine *m, struct zone *z);
+void zone_pcp_update_all(struct kmm_machine *m);
+int get_pageblock_migratetype(const struct kmm_machine *m, const struct page *page);
+void set_pageblock_migratetype(struct kmm_machine *m, struct page *page, int mt);
+/* Move free blocks of a pageblock to mt's lists; caller holds zone->lock. */
+int move_freepages_block(struct kmm_machine *m, struct zone *z, struct page *page, int mt);
+/* Same, when the pageblock's type was already changed from @old_mt. */
+int move_freepages_block_from(struct kmm_machine *m, struct zone *z, struct page *page,
+			      int old_mt, int mt);
+void __free_pages_core(struct kmm_machine *m, struct page *page, unsigned order);
+void bad_page(struct kmm_machine *m, struct page *page, const char *reason);
+void warn_alloc(struct kmm_machine *m, gfp_t gfp, const unsigned long *nodemask,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void prep_compound_page(struct page *page, unsigned order);
+/* Free pages in the buddy lists of a zone, by walking them (slow; tests). */
+unsigned long zone_count_free_by_walk(struct zone *z);
+int kmm_pcp_count(struct kmm_machine *m, struct zone *z, int cpu);
+static inline unsigned int buddy_order(const struct page *p)
+{
+	return (unsigned int)p->private;
+}
+
+/* ======== mm/page_alloc_slow.c ======== */
+struct page *__alloc_pages_slowpath(struct kmm_machine *m, gfp_t gfp, unsigned order,
+				    struct alloc_context *ac);
+
+/* ======== mm/page_isolation.c ======== */
+int kmm_isolate_pageblock(struct kmm_machine *m, kmm_pfn_t pfn);
+int kmm_unisolate_pageblock(struct kmm_machine *m, kmm_pfn_t pfn, int mt);
+
+/* ======== mm/show_mem.c ======== */
+void __show_mem(struct kmm_machine *m, const unsigned long *nodemask);
+/* "Node 0 DMA: 1*4kB (U) ... = 15908kB" for one zone */
+void show_zone_free_areas(struct kmm_machine *m, struct zone *z, struct seq_buf *sb);
+
+/* ======== mm/vmstat.c ======== */
+extern const char *const vmstat_zone_names[NR_VM_ZONE_STAT_ITEMS];
+extern const char *const vmstat_numa_names[NR_VM_NUMA_EVENT_ITEMS];
+extern const char *const vmstat_node_names[NR_VM_NODE_STAT_ITEMS];
+extern const char *const vmstat_event_names[NR_VM_EVENT_ITEMS];
+void __mod_zone_page_state(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z,
+			   enum zone_stat_item item, long delta);
+void mod_zone_page_state(struct kmm_machine *m, struct zone *z, enum zone_stat_item item,
+			 long delta);
+void __mod_node_page_state(struct kmm_machine *m, struct kmm_cpu *c, pg_data_t *pgdat,
+			   enum node_stat_item item, long delta);
+void mod_node_page_state(struct kmm_machine *m, pg_data_t *pgdat, enum node_stat_item item,
+			 long delta);
+static inline void __count_vm_events(struct kmm_cpu *c, enum vm_event_item item,
+				     unsigned long delta)
+{
+	/* the slot's owner is the only writer: a plain load/store suffices */
+	unsigned long v = atomic_load_explicit(&c->vm_events[item], memory_order_relaxed);
+	atomic_store_explicit(&c->vm_events[item], v + delta, memory_order_relaxed);
+}
+void count_vm_events(struct kmm_machine *m, enum vm_event_item item, unsigned long delta);
+void __count_numa_event(struct kmm_cpu *c, struct zone *z, enum numa_stat_item item);
+unsigned long sum_vm_event(struct kmm_machine *m, enum vm_event_item item);
+void refresh_zone_stat_thresholds(struct kmm_machine *m);
+/* Fold every CPU's deltas into the zones, nodes and global counters. */
+void refresh_cpu_vm_stats(struct kmm_machine *m);
+long global_zone_page_state(struct kmm_machine *m, enum zone_stat_item item);
+long global_node_page_state(struct kmm_machine *m, enum node_stat_item item);
+long node_page_state(pg_data_t *pgdat, enum node_stat_item item);
+unsigned long sum_zone_node_page_state(struct kmm_machine *m, int nid,
+				       enum zone_stat_item item);
+/* Free pages folded exactly (sums per-CPU deltas; for invariants). */
+long zone_page_state_snapshot(struct kmm_machine *m, struct zone *z, enum zone_stat_item item);
+void vmstat_init(struct kmm_machine *m);
+
+/* ======== mm/debug.c ======== */
+void dump_page(struct kmm_machine *m, struct page *page, const char *reason);
+int format_page_flags(char *buf, size_t size, unsigned long flags);
+
+/* ======== fs/proc ======== */
+void kmm_proc_show_buddyinfo(struct kmm_machine *m, struct seq_buf *sb);
+void kmm_proc_show_pagetypeinfo(struct kmm_machine *m, struct seq_buf *sb);
+void kmm_proc_show_zoneinfo(struct kmm_machine *m, struct seq_buf *sb);
+void kmm_proc_show_vmstat(struct kmm_machine *m, struct seq_buf *sb);
+void kmm_proc_show_meminfo(struct kmm_machine *m, struct seq_buf *sb);
+void kmm_proc_show_iomem(struct kmm_machine *m, struct seq_buf *sb);
+
+#endif /* KMM_SRC_INTERNAL_H */

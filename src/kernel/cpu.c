@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/kernel/cpu.c - CPU slots of a machine and the spinlock slow path.
+ *
+ * A slot is owned by at most one host thread at a time (atomic owner
+ * token), so per-CPU data needs no lock against other local users, as with
+ * preemption disabled in the kernel.  A bound thread (kmm_cpu_enter) keeps
+ * its slot; an unbound caller borrows a free one for the duration of one
+ * API call (kmm_get_cpu/kmm_put_cpu in src/internal.h).  Lock order: a
+ * thread holding a slot may take any lock; slot acquisition never happens
+ * while holding a spinlock.
+ */
+#include "internal.h"
+
+static uintptr_t thread_token(void)
+{
+	/* the address of the thread's TLS slot is unique per live thread */
+	return (uintptr_t)kmm_port_tls_slot();
+}
+
+void __spin_lock_slow(kmm_spinlock_t *l)
+{
+	unsigned spins = 0;
+	for (;;) {
+		while (atomic_load_explicit(&l->locked, memory_order_relaxed)) {
+			if (++spins < 128)
+				kmm_port_cpu_relax();
+			else
+				kmm_port_yield();
+		}
+		if (!atomic_exchange_explicit(&l->locked, 1, memory_order_acquire))
+			return;
+	}
+}
+
+static bool try_claim(struct kmm_cpu *c, uintptr_t tok)
+{
+	uintptr_t expected = 0;
+	return atomic_compare_exchange_strong_explicit(&c->owner, &expected, tok,
+						       memory_order_acquire, memory_order_relaxed);
+}
+
+bool kmm_cpu_try_claim(struct kmm_cpu *c)
+{
+	return try_claim(c, thread_token());
+}
+
+void kmm_cpu_release(struct kmm_cpu *c)
+{
+	atomic_store_explicit(&c->owner, 0, memory_order_release);
+}
+
+void kmm_cpu_do_pending(struct kmm_machine *m, struct kmm_cpu *c)
+{
+	unsigned work = atomic_exchange_explicit(&c->pending, 0, memory_order_acquire);
+	if (work & KMM_CPU_DRAIN_PCP)
+		kmm_drain_local_pages(m, c->id);
+}
+
+struct kmm_cpu *__kmm_get_cpu_slow(struct kmm_machine *m)
+{
+	uintptr_t tok = thread_token();
+	unsigned start = kmm_port_cpu_hint() % (unsigned)m->nr_cpu_ids;
+	for (unsigned spins = 0;; spins++) {
+		for (int i = 0; i < m->nr_cpu_ids; i++) {
+			struct kmm_cpu *c = &m->cpus[(start + (unsigned)i) % (unsigned)m->nr_cpu_ids];
+			if (try_claim(c, tok))
+				return c;
+		}
+		if (spins < 64)
+			kmm_port_cpu_relax();
+		else
+			kmm_port_yield();
+	}
+}
+
+int kmm_cpu_enter(struct kmm_machine *m, int cpu)
+{
+	void **slot = kmm_port_tls_slot();
+	struct kmm_cpu *cur = (struct kmm_cpu *)*slot;
+	if (cur && cur >= m->cpus && cur < m->cpus + m->nr_cpu_ids)
+		return -KMM_EBUSY; /* already bound in this machine */
+	if (cpu >= m->nr_cpu_ids)
+		return -KMM_EINVAL;
+	struct kmm_cpu *c;
+	if (cpu < 0) {
+		c = __kmm_get_cpu_slow(m);
+	} else {
+		c = &m->cpus[cpu];
+		while (!try_claim(c, thread_token()))
+			kmm_port_yield();
+	}
+	*slot = c;
+	return c->id;
+}
+
+void kmm_cpu_leave(struct kmm_machine *m)
+{
+	void **slot = kmm_port_tls_slot();
+	struct kmm_cpu *c = (struct kmm_cpu *)*slot;
+	if (!c || c < m->cpus || c >= m->cpus + m->nr_cpu_ids)
+		return;
+	*slot = NULL;
+	atomic_store_explicit(&c->owner, 0, memory_order_release);
+}
+
+int kmm_cpu_current(struct kmm_machine *m)
+{
+	struct kmm_cpu *c = (struct kmm_cpu *)*kmm_port_tls_slot();
+	if (!c || c < m->cpus || c >= m->cpus + m->nr_cpu_ids)
+		return -1;
+	return c->id;
+}

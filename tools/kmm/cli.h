@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tools/kmm/cli.h - the pieces of the kmm command-line tool that its files
+ * share: the command table, the shell state, the boot console and a few
+ * helpers.  Hosted code: libc is fine here; the library is reached only
+ * through its public headers.
+ *
+ * Adding a shell command: write tools/kmm/cmd_NAME.c defining a
+ * `const struct cli_cmd cli_cmd_NAME`, declare it below and add it to
+ * cli_commands[] in commands.c.  Adding a demo chapter: see demo.c.
+ */
+#ifndef KMM_TOOLS_CLI_H
+#define KMM_TOOLS_CLI_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kmm/gfp.h"
+#include "kmm/machine.h"
+#include "kmm/proc.h"
+
+#ifndef KMM_VERSION_STRING
+#define KMM_VERSION_STRING "0.1.0"
+#endif
+
+/* Exit statuses of the kmm binary. */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2 };
+
+/* What a shell command returns. */
+enum {
+	CLI_OK = 0,
+	CLI_ERR = 1,  /* failed; the message is in sh->err */
+	CLI_QUIT = 2, /* `exit`: stop reading commands, status in sh->exit_status */
+};
+
+/* ---- documentation ---------------------------------------------------------- */
+
+/*
+ * One man-style page.  description and examples are plain text, lines
+ * separated by '\n'; the help printer indents them.  summary is the
+ * one-line text of listings and of the NAME section.
+ */
+struct cli_doc {
+	const char *name;
+	const char *synopsis; /* may hold several lines */
+	const char *summary;
+	const char *description;
+	const char *examples;
+	/* Optional: prints more sections after EXAMPLES (e.g. live defaults). */
+	void (*more)(FILE *out);
+};
+
+void cli_print_page(FILE *out, const struct cli_doc *doc);
+/* "  SYNOPSIS   summary" lines, synopses padded to @width. */
+void cli_print_listing_line(FILE *out, const struct cli_doc *doc, int width);
+
+/* ---- the shell ---------------------------------------------------------------- */
+
+/* Blocks remembered under one name by alloc_pages. */
+struct cli_alloc_group {
+	char name[32];
+	size_t nr, cap;
+	struct page **pages;
+	unsigned char *orders;
+};
+
+struct cli_shell {
+	struct kmm_machine *m;
+	FILE *out; /* command output (a memstream while redirected) */
+	char err[1024];
+	bool interactive;
+	int exit_status; /* set by `exit N` */
+
+	struct cli_alloc_group *groups;
+	size_t nr_groups, cap_groups;
+	unsigned next_auto_name;
+};
+
+struct cli_cmd {
+	struct cli_doc doc;
+	int (*run)(struct cli_shell *sh, int argc, char **argv);
+};
+
+/* The shell's command table (commands.c), NULL-terminated. */
+extern const struct cli_cmd *const cli_commands[];
+const struct cli_cmd *cli_find_command(const char *name);
+
+extern const struct cli_cmd cli_cmd_cat, cli_cmd_echo, cli_cmd_ls;
+extern const struct cli_cmd cli_cmd_alloc_pages, cli_cmd_free_pages, cli_cmd_allocs,
+	cli_cmd_drain;
+extern const struct cli_cmd cli_cmd_dmesg, cli_cmd_sleep, cli_cmd_help, cli_cmd_exit,
+	cli_cmd_quit;
+
+void cli_shell_init(struct cli_shell *sh, struct kmm_machine *m);
+/* Frees every remembered block and the shell's own memory. */
+void cli_shell_destroy(struct cli_shell *sh);
+
+/* Set sh->err (printf-style); returns CLI_ERR. */
+int cli_error(struct cli_shell *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "CMD: PROBLEM (usage: SYNOPSIS)"; returns CLI_ERR. */
+int cli_usage(struct cli_shell *sh, const struct cli_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Run one command line (no ';' splitting).  Returns CLI_OK, CLI_ERR (the
+ * message in sh->err) or CLI_QUIT.
+ */
+int cli_run_line(struct cli_shell *sh, const char *line);
+
+/*
+ * Run a script text: lines split on '\n' and, outside quotes, on ';'.
+ * @origin names it in error messages ("FILE:LINE: message").  If
+ * @number_segments, N counts commands (the -c form) instead of lines.
+ * Stops at the first failing command: prints the located error on stderr
+ * and returns CLI_EXIT_FAIL; returns CLI_EXIT_OK or the `exit` status.
+ */
+int cli_run_script_text(struct cli_shell *sh, const char *origin, const char *text,
+			bool number_segments, bool *quit);
+/* Same for a file ("-": stdin). */
+int cli_run_script_file(struct cli_shell *sh, const char *path, bool *quit);
+/* The interactive shell on a terminal (libedit); returns the exit status. */
+int cli_interactive(struct cli_shell *sh);
+
+/* ---- remembered allocations (cmd_pages.c) -------------------------------------- */
+
+struct cli_alloc_group *cli_find_group(struct cli_shell *sh, const char *name);
+void cli_free_group(struct cli_shell *sh, struct cli_alloc_group *g);
+
+/* ---- boot console and machine helpers (console.c) ------------------------------- */
+
+struct cli_console {
+	FILE *fp;
+	uint64_t t0_ns;         /* time of the boot call: the zero of timestamps */
+	unsigned long nr_lines; /* lines written so far */
+};
+
+void cli_console_init(struct cli_console *con, FILE *fp);
+/* A struct kmm_boot_opts console callback: "[    0.000000] text\n". */
+void cli_console_write(void *ctx, int level, const char *line, size_t len);
+
+/*
+ * Boot a machine with its log going to @con.  On error prints
+ * "kmm: PREFIX: MESSAGE" on stderr and returns NULL.
+ */
+struct kmm_machine *cli_boot_machine(const char *cmdline, struct cli_console *con,
+				     const char *prefix);
+
+/*
+ * Read a whole /proc or /sys file into a malloc'd string.  Returns NULL
+ * and sets *err (a negative errno) on failure.
+ */
+char *cli_proc_read_all(struct kmm_machine *m, const char *path, long *err);
+
+/* strerror() of a negative kmm errno. */
+const char *cli_strerror(long negerr);
+
+/* Parse a whole unsigned/signed decimal (or 0x) number; false if malformed. */
+bool cli_parse_ulong(const char *s, unsigned long *out);
+bool cli_parse_long(const char *s, long *out);
+
+/* Top-level `kmm help` (help.c). */
+void cli_print_tool_usage(FILE *out);
+int cli_show_help(FILE *out, const char *topic);
+/* The top-level commands (main.c), NULL-terminated. */
+struct cli_tool_cmd {
+	struct cli_doc doc;
+	int (*main)(int argc, char **argv);
+};
+extern const struct cli_tool_cmd *const cli_tool_commands[];
+const struct cli_tool_cmd *cli_find_tool_command(const char *name);
+extern const struct cli_tool_cmd cli_tool_demo; /* demo.c */
+extern const struct cli_tool_cmd cli_tool_boot; /* boot.c */
+extern const struct cli_tool_cmd cli_tool_help; /* help.c */
+
+#endif /* KMM_TOOLS_CLI_H */

@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tools/kmm/demo.c - `kmm demo`: a guided tour of the memory manager on
+ * the default machine, for someone who has never looked inside it.
+ *
+ * The tour is a table of chapters, each a function run in order on one
+ * booted machine with the shell bound to CPU 0.  A chapter explains each
+ * step in one plain line starting with "==> ", then shows it: mostly by
+ * running shell commands (echoed after a "kmm# " prompt, so the reader can
+ * repeat them in `kmm boot`), sometimes by calling the library directly.
+ * A chapter must leave the machine as it found it (free what it
+ * allocated) and run without a terminal in well under a second or two.
+ *
+ * To add a chapter (slab, virtual memory, reclaim, ...): write a
+ * `static int chapter_NAME(struct demo *d)` returning 0 (or -1 after
+ * printing why it could not go on) and add it to chapters[] below.
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct demo {
+	struct kmm_machine *m;
+	struct cli_shell sh;
+	struct cli_console con;
+};
+
+/* ---- helpers for chapters --------------------------------------------------------- */
+
+/* A step: one line of plain explanation. */
+static void __attribute__((format(printf, 2, 3))) step(struct demo *d, const char *fmt, ...)
+{
+	va_list ap;
+	(void)d;
+	printf("\n==> ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* A remark printed under a step's output (indented, not a new step). */
+static void __attribute__((format(printf, 2, 3))) note(struct demo *d, const char *fmt, ...)
+{
+	va_list ap;
+	(void)d;
+	printf("    ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* Run a shell command, echoed after the prompt.  0 or -1 (error printed). */
+static int run(struct demo *d, const char *cmdline)
+{
+	int rc;
+	printf("kmm# %s\n", cmdline);
+	fflush(stdout);
+	rc = cli_run_line(&d->sh, cmdline);
+	fflush(stdout);
+	if (rc == CLI_ERR) {
+		fprintf(stderr, "kmm demo: %s\n", d->sh.err);
+		return -1;
+	}
+	return 0;
+}
+
+/* A whole /proc file, malloc'd; NULL (error printed) on failure. */
+static char *read_file(struct demo *d, const char *path)
+{
+	long err;
+	char *s = cli_proc_read_all(d->m, path, &err);
+	if (!s)
+		fprintf(stderr, "kmm demo: %s: %s\n", path, cli_strerror(err));
+	return s;
+}
+
+/* Print the line of @text that starts at @line (up to its newline). */
+static void print_line(const char *line)
+{
+	printf("%.*s\n", (int)strcspn(line, "\n"), line);
+}
+
+/* The next line after @line in its text, or NULL at the end. */
+static const char *next_line(const char *line)
+{
+	const char *nl = strchr(line, '\n');
+	return nl && nl[1] ? nl + 1 : NULL;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* ---- /proc/buddyinfo lines --------------------------------------------------------- */
+
+struct buddy_line {
+	int nid;
+	char zone[16];
+	unsigned long nr[NR_PAGE_ORDERS];
+};
+
+/* Parse "Node 0, zone   Normal      3      1 ..." */
+static bool parse_buddy_line(const char *line, struct buddy_line *b)
+{
+	int pos = 0;
+	char *end;
+	const char *p;
+
+	memset(b, 0, sizeof(*b));
+	if (sscanf(line, "Node %d, zone %15s%n", &b->nid, b->zone, &pos) != 2)
+		return false;
+	p = line + pos;
+	for (int o = 0; o < NR_PAGE_ORDERS; o++) {
+		b->nr[o] = strtoul(p, &end, 10);
+		if (end == p)
+			return false;
+		p = end;
+	}
+	return true;
+}
+
+/* Find the line of (nid, zone) in a buddyinfo text. */
+static const char *find_buddy_line(const char *text, int nid, const char *zone,
+				   struct buddy_line *out)
+{
+	for (const char *l = text; l; l = next_line(l)) {
+		if (parse_buddy_line(l, out) && out->nid == nid && !strcmp(out->zone, zone))
+			return l;
+	}
+	return NULL;
+}
+
+static unsigned long buddy_free_pages(const struct buddy_line *b)
+{
+	unsigned long pages = 0;
+	for (int o = 0; o < NR_PAGE_ORDERS; o++)
+		pages += b->nr[o] << o;
+	return pages;
+}
+
+/* Print "before:/after:" lines of one zone and what changed per order. */
+static void show_zone_change(struct demo *d, const char *before, const char *after, int nid,
+			     const char *zone)
+{
+	struct buddy_line b, a;
+	const char *lb = find_buddy_line(before, nid, zone, &b);
+	const char *la = find_buddy_line(after, nid, zone, &a);
+	char changes[1024] = "";
+	size_t len = 0;
+
+	if (!lb || !la) {
+		note(d, "(zone %s of node %d is not in /proc/buddyinfo)", zone, nid);
+		return;
+	}
+	printf("before: ");
+	print_line(lb);
+	printf("after:  ");
+	print_line(la);
+	for (int o = NR_PAGE_ORDERS - 1; o >= 0; o--) {
+		if (a.nr[o] == b.nr[o])
+			continue;
+		len += (size_t)snprintf(changes + len, sizeof(changes) - len, "%sorder %d: %lu -> %lu",
+					len ? ", " : "", o, b.nr[o], a.nr[o]);
+		if (len >= sizeof(changes))
+			break;
+	}
+	note(d, "changed: %s", len ? changes : "nothing");
+}
+
+/* ---- chapter: the buddy allocator ---------------------------------------------------- */
+
+static int chapter_buddy(struct demo *d)
+{
+	char *start = NULL, *before = NULL, *after = NULL;
+	struct cli_alloc_group *g;
+	struct buddy_line b, a;
+	struct page *page;
+	int nid, rc = -1;
+	const char *zone;
+
+	/* Start from a known state: nothing parked on per-CPU lists. */
+	kmm_drain_all_pages(d->m);
+
+	step(d, "The buddy allocator keeps free memory in blocks of 2^order pages (order 0 = "
+		"4 KiB ... order %d = %lu KiB); /proc/buddyinfo counts the free blocks of each "
+		"order, per node and zone:",
+	     MAX_PAGE_ORDER, (KMM_PAGE_SIZE << MAX_PAGE_ORDER) >> 10);
+	if (run(d, "cat /proc/buddyinfo") || !(start = read_file(d, "/proc/buddyinfo")))
+		goto out;
+
+	step(d, "Allocate one page (order 0) with GFP_KERNEL, as the kernel's "
+		"alloc_pages(GFP_KERNEL, 0) would:");
+	before = start;
+	if (run(d, "alloc_pages 0 as=one"))
+		goto out;
+	g = cli_find_group(&d->sh, "one");
+	if (!g || !g->nr)
+		goto out;
+	page = g->pages[0];
+	nid = kmm_page_to_nid(page);
+	zone = kmm_page_zone(d->m, page)->name;
+	if (!(after = read_file(d, "/proc/buddyinfo")))
+		goto out;
+
+	step(d, "It came from zone %s of node %d. Here is that zone's buddyinfo line before "
+		"and after:",
+	     zone, nid);
+	show_zone_change(d, before, after, nid, zone);
+	if (find_buddy_line(before, nid, zone, &b) && find_buddy_line(after, nid, zone, &a)) {
+		unsigned long taken = buddy_free_pages(&b) - buddy_free_pages(&a);
+		int top = -1;
+		for (int o = NR_PAGE_ORDERS - 1; o >= 0 && top < 0; o--)
+			if (a.nr[o] < b.nr[o])
+				top = o;
+		if (top > 0)
+			note(d, "To find order-0 pages the allocator split a free order-%d block: "
+				"one half is handed out, the other half goes back one order "
+				"lower, and so on down to order 0.",
+			     top);
+		if (taken > 1)
+			note(d, "The buddy lists gave %lu pages at once: order-0 requests are "
+				"served from a per-CPU list, refilled in batches; 1 page went to "
+				"us, %lu wait on CPU 0's list for the next requests.",
+			     taken, taken - 1);
+		else if (taken == 1)
+			note(d, "Exactly one page left the buddy lists.");
+		else
+			note(d, "The page came from CPU 0's per-CPU list, which already had "
+				"pages, so the buddy lists did not change.");
+	}
+	free(after);
+	after = NULL;
+
+	step(d, "Allocate several blocks of mixed orders, all remembered as 'mix' (each line: "
+		"first page frame number, order, node, zone):");
+	if (run(d, "alloc_pages 1 as=mix") || run(d, "alloc_pages 2 count=2 as=mix") ||
+	    run(d, "alloc_pages 4 as=mix") || run(d, "alloc_pages 6 count=3 as=mix") ||
+	    run(d, "alloc_pages 9 gfp=GFP_HIGHUSER_MOVABLE as=mix"))
+		goto out;
+	if (run(d, "cat /proc/buddyinfo"))
+		goto out;
+
+	step(d, "Free everything and drain the per-CPU lists: each freed block merges with its "
+		"free 'buddy' (the block next to it of the same size) into ever larger blocks:");
+	if (run(d, "free_pages one mix") || run(d, "drain") || run(d, "cat /proc/buddyinfo"))
+		goto out;
+	if (!(after = read_file(d, "/proc/buddyinfo")))
+		goto out;
+	if (!strcmp(after, start))
+		note(d, "Identical to the buddyinfo we started from: every block found its "
+			"buddy again.");
+	else
+		note(d, "Not quite the buddyinfo we started from (other activity, or a block "
+			"that did not merge back).");
+	rc = 0;
+out:
+	free(start);
+	free(after);
+	return rc;
+}
+
+/* ---- chapter: zones, pageblocks and watermarks ------------------------------------------ */
+
+static int chapter_zones(struct demo *d)
+{
+	char *text;
+	const char *l;
+	bool in_table = false;
+
+	step(d, "Memory is also grouped in pageblocks of %lu pages, each tagged with a migrate "
+		"type so that unmovable allocations do not scatter among movable ones; "
+		"/proc/pagetypeinfo counts the blocks of each type:",
+	     pageblock_nr_pages);
+	printf("kmm# cat /proc/pagetypeinfo    (excerpt)\n");
+	if (!(text = read_file(d, "/proc/pagetypeinfo")))
+		return -1;
+	for (l = text; l; l = next_line(l)) {
+		if (starts_with(l, "Page block order") || starts_with(l, "Pages per block")) {
+			print_line(l);
+		} else if (starts_with(l, "Number of blocks type")) {
+			in_table = true;
+			printf("...\n");
+		} else if (in_table && (*l == '\n' || *l == '\0')) {
+			break;
+		}
+		if (in_table)
+			print_line(l);
+	}
+	free(text);
+
+	step(d, "Each zone has watermarks: below 'low' free pages kswapd starts reclaiming, "
+		"below 'min' only urgent allocations succeed; 'protection' keeps allocations "
+		"that could use higher zones out of this one. From /proc/zoneinfo:");
+	printf("kmm# cat /proc/zoneinfo    (excerpt: the first zone)\n");
+	if (!(text = read_file(d, "/proc/zoneinfo")))
+		return -1;
+	for (l = text; l && !(starts_with(l, "Node ") && strstr(l, ", zone")); l = next_line(l))
+		;
+	if (!l) {
+		note(d, "(no zone found in /proc/zoneinfo)");
+	} else {
+		print_line(l);
+		bool in_wmarks = false;
+		for (l = next_line(l); l && !starts_with(l, "Node "); l = next_line(l)) {
+			if (starts_with(l, "  pages free"))
+				in_wmarks = true;
+			if (in_wmarks)
+				print_line(l);
+			if (in_wmarks && strstr(l, "protection:"))
+				break;
+		}
+	}
+	free(text);
+	return 0;
+}
+
+/* ---- chapter: an allocation failure ----------------------------------------------------- */
+
+static int chapter_failure(struct demo *d)
+{
+	struct kmm_machine *m = d->m;
+	pg_data_t *pgdat = NODE_DATA(m, 0);
+	enum zone_type zt = ZONE_DMA;
+	const char *gfp_name = "GFP_DMA";
+	gfp_t gfp = GFP_DMA;
+	struct page **pages = NULL;
+	size_t nr = 0, cap = 0, limit;
+	char *before = NULL, *after = NULL, cmd[128];
+	struct zone *z;
+	unsigned long failures, lines;
+	int rc = -1;
+
+	if (!pgdat)
+		return 0;
+	if (!atomic_load(&pgdat->node_zones[ZONE_DMA].managed_pages)) {
+		zt = ZONE_DMA32;
+		gfp = GFP_DMA32;
+		gfp_name = "GFP_DMA32";
+		if (!atomic_load(&pgdat->node_zones[ZONE_DMA32].managed_pages)) {
+			step(d, "(This machine has neither a DMA nor a DMA32 zone on node 0: no "
+				"allocation failure to show.)");
+			return 0;
+		}
+	}
+	z = &pgdat->node_zones[zt];
+	limit = atomic_load(&z->managed_pages) + 1;
+
+	kmm_drain_all_pages(m);
+	if (!(before = read_file(d, "/proc/buddyinfo")))
+		return -1;
+	step(d, "%s allocations can only use zone %s (%lu pages here, min watermark %lu). "
+		"Allocate order-0 %s pages on node 0 until the zone runs dry:",
+	     gfp_name, z->name, (unsigned long)atomic_load(&z->managed_pages),
+	     (unsigned long)atomic_load(&z->_watermark[WMARK_MIN]), gfp_name);
+	printf("kmm# alloc_pages 0 gfp=%s node=0    (repeated until it fails)\n", gfp_name);
+	fflush(stdout);
+
+	failures = atomic_load(&m->nr_alloc_failed);
+	lines = d->con.nr_lines;
+	for (;;) {
+		struct page *p;
+		if (nr == limit) {
+			fprintf(stderr, "kmm demo: zone %s never ran out\n", z->name);
+			goto out;
+		}
+		if (nr == cap) {
+			size_t ncap = cap ? cap * 2 : 1024;
+			struct page **np = realloc(pages, ncap * sizeof(*np));
+			if (!np)
+				goto out;
+			pages = np;
+			cap = ncap;
+		}
+		p = kmm_alloc_pages_node(m, 0, gfp, 0);
+		if (!p)
+			break;
+		pages[nr++] = p;
+	}
+	fflush(stdout);
+	if (atomic_load(&m->nr_alloc_failed) != failures && d->con.nr_lines == lines) {
+		/* The console did not show the report (quiet?): take it from the log. */
+		char *log = malloc(KMM_LOG_BUF_SIZE + 1);
+		if (log) {
+			size_t n = kmm_log_read(m, log, KMM_LOG_BUF_SIZE + 1);
+			char *last = NULL, *s;
+			log[n] = '\0';
+			for (s = log; (s = strstr(s, "page allocation failure")); s++)
+				last = s;
+			if (last) {
+				while (last > log && last[-1] != '\n')
+					last--;
+				fputs(last, stdout);
+			}
+			free(log);
+		}
+	}
+	step(d, "The allocation failed after %zu pages (%zu KiB): free pages had reached the "
+		"min watermark. Above is the kernel's 'page allocation failure' report: who "
+		"asked (order, gfp flags), then Mem-Info, the state of every zone.",
+	     nr, nr * (KMM_PAGE_SIZE >> 10));
+
+	snprintf(cmd, sizeof(cmd), "Give the %zu pages back and drain: zone %s is whole again:", nr,
+		 z->name);
+	step(d, "%s", cmd);
+	for (size_t i = 0; i < nr; i++)
+		__kmm_free_pages(m, pages[i], 0);
+	nr = 0;
+	kmm_drain_all_pages(m);
+	if (!(after = read_file(d, "/proc/buddyinfo")))
+		goto out;
+	show_zone_change(d, before, after, 0, z->name);
+	rc = 0;
+out:
+	for (size_t i = 0; i < nr; i++)
+		__kmm_free_pages(m, pages[i], 0);
+	if (nr)
+		kmm_drain_all_pages(m);
+	free(pages);
+	free(before);
+	free(after);
+	return rc;
+}
+
+/* ---- chapter: the summary in /proc/meminfo ------------------------------------------------ */
+
+static int chapter_meminfo(struct demo *d)
+{
+	char *text;
+
+	step(d, "/proc/meminfo sums it up: MemTotal is the memory the allocator manages, MemFree "
+		"what is free now, MemAvailable what could be had without swapping:");
+	printf("kmm# cat /proc/meminfo    (excerpt)\n");
+	if (!(text = read_file(d, "/proc/meminfo")))
+		return -1;
+	for (const char *l = text; l; l = next_line(l))
+		if (starts_with(l, "MemTotal:") || starts_with(l, "MemFree:") ||
+		    starts_with(l, "MemAvailable:"))
+			print_line(l);
+	free(text);
+	return 0;
+}
+
+/* ---- the table and the command ---------------------------------------------------------- */
+
+struct demo_chapter {
+	const char *name;
+	const char *title;
+	int (*run)(struct demo *d);
+};
+
+static const struct demo_chapter chapters[] = {
+	{ "buddy", "the buddy allocator: split and merge", chapter_buddy },
+	{ "zones", "pageblocks, migrate types and watermarks", chapter_zones },
+	{ "failure", "an allocation failure and its report", chapter_failure },
+	{ "meminfo", "the summary in /proc/meminfo", chapter_meminfo },
+};
+#define NR_CHAPTERS (sizeof(chapters) / sizeof(chapters[0]))
+
+static const struct demo_chapter *find_chapter(const char *name)
+{
+	for (size_t i = 0; i < NR_CHAPTERS; i++)
+		if (!strcmp(chapters[i].name, name))
+			return &chapters[i];
+	return NULL;
+}
+
+static void demo_more_help(FILE *out)
+{
+	fprintf(out, "\nCHAPTERS\n");
+	for (size_t i = 0; i < NR_CHAPTERS; i++)
+		fprintf(out, "    %-10s %s\n", chapters[i].name, chapters[i].title);
+}
+
+static int demo_main(int argc, char **argv)
+{
+	const struct demo_chapter **todo = calloc(NR_CHAPTERS + (size_t)argc, sizeof(*todo));
+	size_t nr_todo = 0;
+	struct demo d;
+	int status = CLI_EXIT_OK;
+
+	if (!todo) {
+		fprintf(stderr, "kmm demo: out of memory\n");
+		return CLI_EXIT_FAIL;
+	}
+	for (int i = 1; i < argc; i++) {
+		const struct demo_chapter *c;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			cli_print_page(stdout, &cli_tool_demo.doc);
+			free(todo);
+			return CLI_EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--list")) {
+			for (size_t j = 0; j < NR_CHAPTERS; j++)
+				printf("%-10s %s\n", chapters[j].name, chapters[j].title);
+			free(todo);
+			return CLI_EXIT_OK;
+		}
+		c = find_chapter(argv[i]);
+		if (!c) {
+			fprintf(stderr, "kmm demo: no chapter '%s' (kmm demo --list shows them)\n",
+				argv[i]);
+			free(todo);
+			return CLI_EXIT_USAGE;
+		}
+		todo[nr_todo++] = c;
+	}
+	if (!nr_todo)
+		for (size_t i = 0; i < NR_CHAPTERS; i++)
+			todo[nr_todo++] = &chapters[i];
+
+	memset(&d, 0, sizeof(d));
+	printf("kmm demo: a tour of the Linux memory manager, running on a simulated machine.\n");
+	printf("\n==> Boot the default machine (kernel command line: %s); this is its boot "
+	       "log:\n",
+	       kmm_default_cmdline);
+	fflush(stdout);
+	cli_console_init(&d.con, stdout);
+	d.m = cli_boot_machine(NULL, &d.con, "demo: boot");
+	if (!d.m) {
+		free(todo);
+		return CLI_EXIT_FAIL;
+	}
+	if (kmm_cpu_enter(d.m, 0) < 0) {
+		fprintf(stderr, "kmm demo: cannot bind to CPU 0\n");
+		kmm_machine_shutdown(d.m);
+		free(todo);
+		return CLI_EXIT_FAIL;
+	}
+	cli_shell_init(&d.sh, d.m);
+
+	for (size_t i = 0; i < nr_todo; i++) {
+		printf("\n---- %s ----\n", todo[i]->title);
+		if (todo[i]->run(&d) < 0) {
+			fprintf(stderr, "kmm demo: chapter '%s' failed\n", todo[i]->name);
+			status = CLI_EXIT_FAIL;
+			break;
+		}
+	}
+	if (status == CLI_EXIT_OK)
+		printf("\n==> That is the tour. Run `kmm boot` for a shell on a machine of your own "
+		       "(`help` lists its commands), or `kmm help` for more.\n");
+	fflush(stdout);
+
+	cli_shell_destroy(&d.sh);
+	kmm_cpu_leave(d.m);
+	kmm_machine_shutdown(d.m);
+	free(todo);
+	return status;
+}
+
+const struct cli_tool_cmd cli_tool_demo = {
+	.doc = {
+		.name = "demo",
+		.synopsis = "kmm demo [CHAPTER...] | kmm demo --list",
+		.summary = "a guided tour of the memory manager on the default machine",
+		.description =
+			"Boots the default machine (printing its boot log), then walks\n"
+			"through the page allocator one step at a time, each step\n"
+			"introduced by a line starting with '==>' and shown with the shell\n"
+			"commands you could type yourself in `kmm boot`: free blocks per\n"
+			"order in /proc/buddyinfo, how an allocation splits a block and how\n"
+			"freeing merges it back, pageblocks and watermarks, what an\n"
+			"allocation failure looks like, and /proc/meminfo.\n"
+			"\n"
+			"With CHAPTER names only those chapters run, in the order given.\n"
+			"Needs no terminal and takes a second or two.",
+		.examples = "kmm demo\nkmm demo buddy\nkmm demo --list\nkmm demo | less",
+		.more = demo_more_help,
+	},
+	.main = demo_main,
+};
