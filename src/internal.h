@@ -202,6 +202,8 @@ int get_pageblock_migratetype(const struct kmm_machine *m, const struct page *pa
 void set_pageblock_migratetype(struct kmm_machine *m, struct page *page, int mt);
 /* Move free blocks of a pageblock to mt's lists; caller holds zone->lock. */
 int move_freepages_block(struct kmm_machine *m, struct zone *z, struct page *page, int mt);
+void __unisolate_free_blocks(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z,
+			     kmm_pfn_t start, int mt);
 /* Same, when the pageblock's type was already changed from @old_mt. */
 int move_freepages_block_from(struct kmm_machine *m, struct zone *z, struct page *page,
 			      int old_mt, int mt);
@@ -271,6 +273,48 @@ void dump_page(struct kmm_machine *m, struct page *page, const char *reason);
 int format_page_flags(char *buf, size_t size, unsigned long flags);
 
 /* ======== fs/proc ======== */
+/*
+ * The virtual /proc and /sys tree (fs/proc.c).  A subsystem adds files with
+ * a const struct kmm_proc_table of its own, listed once in proc.c's
+ * kmm_proc_tables[]: static files by absolute path, empty directories, and
+ * providers that serve a whole directory whose entries are computed at
+ * lookup time (/proc/sys from kmm_sysctl_table, later /sys/kernel/slab/<cache>
+ * or /proc/<pid>).  Paths handed to providers are normalised and relative
+ * to the provider's directory ("" is the directory itself).
+ */
+typedef void (*kmm_proc_filldir_t)(void *ctx, const char *name, bool is_dir);
+/* What a path resolves to. */
+struct kmm_proc_node {
+	bool is_dir;
+	/* files: generate the contents; NULL: not readable (-KMM_EACCES) */
+	void (*show)(struct kmm_machine *m, const void *data, struct seq_buf *sb);
+	/* files: take written text (not NUL-terminated); NULL: read-only */
+	int (*write)(struct kmm_machine *m, const void *data, const char *text, size_t len);
+	const void *data; /* handed back to show/write: a sysctl, a cache, a task */
+};
+struct kmm_proc_file {
+	const char *path; /* absolute: "/proc/meminfo" */
+	void (*show)(struct kmm_machine *m, struct seq_buf *sb);
+	int (*write)(struct kmm_machine *m, const char *text, size_t len); /* NULL: read-only */
+};
+struct kmm_proc_provider {
+	const char *path; /* the directory it serves: "/proc/sys" */
+	/* Call fn for each entry of subdirectory @rest; 0 or -errno. */
+	int (*list)(struct kmm_machine *m, const char *rest, kmm_proc_filldir_t fn, void *ctx);
+	/* Resolve @rest (non-empty); 0 or -KMM_ENOENT. */
+	int (*lookup)(struct kmm_machine *m, const char *rest, struct kmm_proc_node *out);
+};
+struct kmm_proc_table {
+	const struct kmm_proc_file *files;
+	unsigned nr_files;
+	const char *const *dirs; /* directories that may be empty: "/sys/kernel/mm" */
+	unsigned nr_dirs;
+	const struct kmm_proc_provider *providers;
+	unsigned nr_providers;
+};
+#define KMM_PROC_PATH_MAX 256 /* longest normalised path */
+#define KMM_PROC_NAME_MAX 128 /* longest directory entry name */
+
 void kmm_proc_show_buddyinfo(struct kmm_machine *m, struct seq_buf *sb);
 void kmm_proc_show_pagetypeinfo(struct kmm_machine *m, struct seq_buf *sb);
 void kmm_proc_show_zoneinfo(struct kmm_machine *m, struct seq_buf *sb);

@@ -146,7 +146,7 @@ void e820__print_table(struct kmm_machine *m, const char *who)
 		pr_info(m, "user-defined physical RAM map:");
 	for (unsigned i = 0; i < m->e820.nr_entries; i++) {
 		const struct e820_entry *x = &m->e820.entries[i];
-		pr_info(m, "%s: [mem %#018llx-%#018llx] %s", who, (unsigned long long)x->addr,
+		pr_info(m, "%s: [mem 0x%016llx-0x%016llx] %s", who, (unsigned long long)x->addr,
 			(unsigned long long)(x->addr + x->size - 1),
 			x->type == E820_TYPE_RAM ? "usable" : "reserved");
 	}

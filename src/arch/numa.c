@@ -63,7 +63,7 @@ int kmm_numa_init(struct kmm_machine *m, const struct kmm_boot_params *p, char *
 		for (int b = 0; b < nr; b++)
 			m->numa_distance[a][b] = a == b ? LOCAL_DISTANCE : REMOTE_DISTANCE;
 	if (p->numa_fake || !p->numa_off)
-		pr_info(m, "Faking a node at [mem %#018llx-%#018llx]",
+		pr_info(m, "Faking a node at [mem 0x%016llx-0x%016llx]",
 			(unsigned long long)memblock_start_of_DRAM(m),
 			(unsigned long long)(memblock_end_of_DRAM(m) - 1));
 	for (unsigned i = 0; i < mem->cnt; i++) {
@@ -72,7 +72,7 @@ int kmm_numa_init(struct kmm_machine *m, const struct kmm_boot_params *p, char *
 			kmm_phys_addr_t end = r->base + r->size;
 			for (unsigned j = i + 1; j < mem->cnt && mem->regions[j].nid == r->nid; j++)
 				end = mem->regions[j].base + mem->regions[j].size;
-			pr_info(m, "NUMA: Node %d [mem %#010llx-%#010llx]", r->nid,
+			pr_info(m, "NUMA: Node %d [mem 0x%08llx-0x%08llx]", r->nid,
 				(unsigned long long)r->base, (unsigned long long)(end - 1));
 		}
 	}

@@ -124,8 +124,8 @@ static int parse_one(struct kmm_machine *m, struct kmm_boot_params *p, const cha
 	if (!has_val)
 		return param_error(err, errlen, param, plen, NULL);
 	if (KEY("mem")) {
-		if (!parse_size(v, e, &p->mem_limit) || p->mem_limit < (1u << 20))
-			return param_error(err, errlen, param, plen, "mem=nn[KMG] (at least 1M)");
+		if (!parse_size(v, e, &p->mem_limit) || p->mem_limit < (4u << 20))
+			return param_error(err, errlen, param, plen, "mem=nn[KMG] (at least 4M)");
 		return 0;
 	}
 	if (KEY("memmap"))

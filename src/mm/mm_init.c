@@ -275,7 +275,7 @@ static void print_range(struct kmm_machine *m, const char *prefix, kmm_pfn_t s, 
 	if (s >= e)
 		pr_info(m, "%sempty", prefix);
 	else
-		pr_info(m, "%s[mem %#018llx-%#018llx]", prefix,
+		pr_info(m, "%s[mem 0x%016llx-0x%016llx]", prefix,
 			(unsigned long long)KMM_PFN_PHYS(s), (unsigned long long)KMM_PFN_PHYS(e) - 1);
 }
 
@@ -304,12 +304,12 @@ int free_area_init(struct kmm_machine *m, const struct kmm_boot_params *p)
 	pr_info(m, "Movable zone start for each node");
 	for (int nid = 0; nid < m->nr_node_ids; nid++)
 		if (m->zone_movable_pfn[nid])
-			pr_info(m, "  Node %d: %#018llx", nid,
+			pr_info(m, "  Node %d: 0x%016llx", nid,
 				(unsigned long long)KMM_PFN_PHYS(m->zone_movable_pfn[nid]));
 	pr_info(m, "Early memory node ranges");
 	for (unsigned i = 0; i < m->memblock.memory.cnt; i++) {
 		const struct memblock_region *r = &m->memblock.memory.regions[i];
-		pr_info(m, "  node %3d: [mem %#018llx-%#018llx]", r->nid,
+		pr_info(m, "  node %3d: [mem 0x%016llx-0x%016llx]", r->nid,
 			(unsigned long long)r->base, (unsigned long long)(r->base + r->size - 1));
 	}
 
@@ -331,7 +331,7 @@ int free_area_init(struct kmm_machine *m, const struct kmm_boot_params *p)
 		pgdat->machine = m;
 		pgdat->node_start_pfn = ns;
 		pgdat->node_spanned_pages = (unsigned long)(ne - ns);
-		pr_info(m, "Initmem setup node %d [mem %#018llx-%#018llx]", nid,
+		pr_info(m, "Initmem setup node %d [mem 0x%016llx-0x%016llx]", nid,
 			(unsigned long long)KMM_PFN_PHYS(ns), (unsigned long long)KMM_PFN_PHYS(ne) - 1);
 		for (int zt = 0; zt < MAX_NR_ZONES; zt++) {
 			kmm_pfn_t zs, ze;

@@ -215,6 +215,31 @@ static const int fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1] = {
  * Move the free blocks of the pageblock containing @page to @mt's lists.
  * Returns the number of free pages moved.  Caller holds zone->lock.
  */
+/*
+ * A free block larger than a pageblock that covers @start is split into
+ * pageblock-sized blocks, each on its own block's list, so one pageblock
+ * can change type alone (Linux split_large_buddy).  Caller holds zone->lock.
+ */
+static void split_large_buddy_at(struct kmm_machine *m, struct zone *z, kmm_pfn_t start)
+{
+	for (unsigned o = pageblock_order + 1; o < NR_PAGE_ORDERS; o++) {
+		kmm_pfn_t head = start & ~((1UL << o) - 1);
+		if (!kmm_pfn_valid(m, head))
+			return;
+		struct page *hp = kmm_pfn_to_page(m, head);
+		if (!PageBuddy(hp) || buddy_order(hp) != o)
+			continue;
+		__del_page_from_free_list(hp, z, o);
+		for (kmm_pfn_t p = head; p < head + (1UL << o); p += pageblock_nr_pages) {
+			struct page *pp = kmm_pfn_to_page(m, p);
+			__add_to_free_list(pp, z, pageblock_order, get_pfnblock_migratetype(m, pp, p),
+					   false);
+			set_buddy_order(pp, pageblock_order);
+		}
+		return;
+	}
+}
+
 static int __move_freepages_block(struct kmm_machine *m, struct zone *z, struct page *page,
 				  int old_mt, int mt, int *movable_pages)
 {
@@ -222,6 +247,7 @@ static int __move_freepages_block(struct kmm_machine *m, struct zone *z, struct 
 	kmm_pfn_t start = KMM_ALIGN_DOWN(pfn, (kmm_pfn_t)pageblock_nr_pages);
 	kmm_pfn_t end = start + pageblock_nr_pages;
 	int moved = 0;
+	split_large_buddy_at(m, z, start);
 	if (start < z->zone_start_pfn)
 		start = z->zone_start_pfn;
 	if (end > zone_end_pfn(z))
@@ -831,6 +857,28 @@ void kmm_free_pages(struct kmm_machine *m, void *addr, unsigned order)
 		return;
 	}
 	__kmm_free_pages(m, page, order);
+}
+
+/*
+ * Give an isolated pageblock's free blocks back to @mt, merging them with
+ * their buddies (Linux unset_migratetype_isolate).  Caller holds
+ * zone->lock and a CPU slot @c.
+ */
+void __unisolate_free_blocks(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z,
+			     kmm_pfn_t start, int mt)
+{
+	for (kmm_pfn_t p = start; p < start + pageblock_nr_pages;) {
+		if (!kmm_pfn_valid(m, p) || !zone_spans_pfn(z, p) ||
+		    !PageBuddy(kmm_pfn_to_page(m, p))) {
+			p++;
+			continue;
+		}
+		struct page *pg = kmm_pfn_to_page(m, p);
+		unsigned order = buddy_order(pg);
+		__del_page_from_free_list(pg, z, order);
+		__free_one_page(m, c, pg, p, z, order, mt, false);
+		p += 1UL << order;
+	}
 }
 
 /* Boot: give a block that memblock did not reserve to the buddy. */

@@ -39,13 +39,17 @@ int kmm_unisolate_pageblock(struct kmm_machine *m, kmm_pfn_t pfn, int mt)
 		return -KMM_EINVAL;
 	struct page *page = kmm_pfn_to_page(m, pfn);
 	struct zone *z = kmm_page_zone(m, page);
+	struct kmm_cpu *c = kmm_get_cpu(m);
 	spin_lock(&z->lock);
 	if (get_pageblock_migratetype(m, page) != MIGRATE_ISOLATE) {
 		spin_unlock(&z->lock);
+		kmm_put_cpu(m, c);
 		return -KMM_EINVAL;
 	}
 	set_pageblock_migratetype(m, page, mt);
-	move_freepages_block_from(m, z, page, MIGRATE_ISOLATE, mt);
+	/* re-free the blocks so they merge with their buddies again */
+	__unisolate_free_blocks(m, c, z, KMM_ALIGN_DOWN(pfn, (kmm_pfn_t)pageblock_nr_pages), mt);
 	spin_unlock(&z->lock);
+	kmm_put_cpu(m, c);
 	return 0;
 }

@@ -154,6 +154,14 @@ struct kmm_machine *cli_boot_machine(const char *cmdline, struct cli_console *co
  */
 char *cli_proc_read_all(struct kmm_machine *m, const char *path, long *err);
 
+/*
+ * A path as the library expects it: absolute ("/" is the shell's working
+ * directory), no empty, "." or ".." components, no trailing '/'.  Writes
+ * into @out and returns it (or returns @in if it does not fit).
+ */
+#define CLI_PATH_MAX 1024
+const char *cli_path(const char *in, char *out, size_t size);
+
 /* strerror() of a negative kmm errno. */
 const char *cli_strerror(long negerr);
 

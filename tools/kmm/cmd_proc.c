@@ -17,14 +17,16 @@ static int cmd_cat(struct cli_shell *sh, int argc, char **argv)
 	if (argc < 2)
 		return cli_usage(sh, &cli_cmd_cat, "missing PATH");
 	for (int i = 1; i < argc; i++) {
+		char pbuf[CLI_PATH_MAX];
+		const char *path = cli_path(argv[i], pbuf, sizeof(pbuf));
 		long err;
 		char *text;
 
-		if (kmm_proc_stat(sh->m, argv[i]) == 1) {
+		if (kmm_proc_stat(sh->m, path) == 1) {
 			rc = cli_error(sh, "cat: %s: Is a directory", argv[i]);
 			break;
 		}
-		text = cli_proc_read_all(sh->m, argv[i], &err);
+		text = cli_proc_read_all(sh->m, path, &err);
 		if (!text) {
 			rc = cli_error(sh, "cat: %s: %s", argv[i], cli_strerror(err));
 			break;
@@ -114,21 +116,22 @@ static int cmd_ls(struct cli_shell *sh, int argc, char **argv)
 		argc = 2;
 	}
 	for (int i = 1; i < argc; i++) {
-		const char *path = argv[i];
+		char pbuf[CLI_PATH_MAX];
+		const char *path = cli_path(argv[i], pbuf, sizeof(pbuf));
 		int st = kmm_proc_stat(sh->m, path);
 		if (st < 0) {
-			rc = cli_error(sh, "ls: cannot access '%s': %s", path, cli_strerror(st));
+			rc = cli_error(sh, "ls: cannot access '%s': %s", argv[i], cli_strerror(st));
 			break;
 		}
 		if (st == 0) { /* a file: ls names it */
-			fprintf(sh->out, "%s\n", path);
+			fprintf(sh->out, "%s\n", argv[i]);
 			continue;
 		}
 		if (argc > 2)
-			fprintf(sh->out, "%s%s:\n", i > 1 ? "\n" : "", path);
+			fprintf(sh->out, "%s%s:\n", i > 1 ? "\n" : "", argv[i]);
 		st = kmm_proc_list(sh->m, path, ls_entry, sh->out);
 		if (st < 0) {
-			rc = cli_error(sh, "ls: cannot open directory '%s': %s", path,
+			rc = cli_error(sh, "ls: cannot open directory '%s': %s", argv[i],
 				       cli_strerror(st));
 			break;
 		}

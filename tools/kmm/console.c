@@ -114,6 +114,45 @@ char *cli_proc_read_all(struct kmm_machine *m, const char *path, long *err)
 	}
 }
 
+const char *cli_path(const char *in, char *out, size_t size)
+{
+	size_t len = 0;
+	const char *p = in;
+
+	/* The shell's working directory is "/": relative paths start there. */
+	while (*p) {
+		size_t n;
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (n == 0)
+			break;
+		if (n == 1 && p[0] == '.') {
+			/* "." stays here */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--; /* and its '/' */
+		} else {
+			if (len + 1 + n + 1 > size)
+				return in; /* too long: let the library reject it */
+			out[len++] = '/';
+			memcpy(out + len, p, n);
+			len += n;
+		}
+		p += n;
+		out[len] = '\0';
+	}
+	if (len == 0) {
+		if (size < 2)
+			return in;
+		out[len++] = '/';
+	}
+	out[len] = '\0';
+	return out;
+}
+
 const char *cli_strerror(long negerr)
 {
 	/* The core uses Linux errno numbering, as the host libc does. */

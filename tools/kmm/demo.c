@@ -29,30 +29,62 @@ struct demo {
 
 /* ---- helpers for chapters --------------------------------------------------------- */
 
-/* A step: one line of plain explanation. */
+#define WRAP_COLUMNS 96
+#define NBSP "\x1f" /* a space where print_wrapped() must not break */
+
+/*
+ * Print @text after @first, wrapped at WRAP_COLUMNS on spaces (not NBSP);
+ * later lines indented 4.
+ */
+static void print_wrapped(const char *first, const char *text)
+{
+	size_t col = strlen(first);
+	const char *p = text;
+
+	fputs(first, stdout);
+	while (*p) {
+		size_t word = strcspn(p, " ");
+		if (col > 4 && col + 1 + word > WRAP_COLUMNS) {
+			fputs("\n    ", stdout);
+			col = 4;
+		} else if (p != text) {
+			fputc(' ', stdout);
+			col++;
+		}
+		for (size_t i = 0; i < word; i++)
+			fputc(p[i] == NBSP[0] ? ' ' : p[i], stdout);
+		col += word;
+		p += word;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+/* A step: one line of plain explanation (wrapped if long). */
 static void __attribute__((format(printf, 2, 3))) step(struct demo *d, const char *fmt, ...)
 {
+	char text[1024];
 	va_list ap;
 	(void)d;
-	printf("\n==> ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
+	fputc('\n', stdout);
+	print_wrapped("==> ", text);
 }
 
 /* A remark printed under a step's output (indented, not a new step). */
 static void __attribute__((format(printf, 2, 3))) note(struct demo *d, const char *fmt, ...)
 {
+	char text[1024];
 	va_list ap;
 	(void)d;
-	printf("    ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
+	print_wrapped("    ", text);
 }
 
 /* Run a shell command, echoed after the prompt.  0 or -1 (error printed). */
@@ -96,6 +128,16 @@ static const char *next_line(const char *line)
 static bool starts_with(const char *s, const char *prefix)
 {
 	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* Does the line at @line (up to its newline) contain @needle? */
+static bool line_has(const char *line, const char *needle)
+{
+	size_t len = strcspn(line, "\n"), n = strlen(needle);
+	for (size_t i = 0; i + n <= len; i++)
+		if (!strncmp(line + i, needle, n))
+			return true;
+	return false;
 }
 
 /* ---- /proc/buddyinfo lines --------------------------------------------------------- */
@@ -166,7 +208,8 @@ static void show_zone_change(struct demo *d, const char *before, const char *aft
 	for (int o = NR_PAGE_ORDERS - 1; o >= 0; o--) {
 		if (a.nr[o] == b.nr[o])
 			continue;
-		len += (size_t)snprintf(changes + len, sizeof(changes) - len, "%sorder %d: %lu -> %lu",
+		len += (size_t)snprintf(changes + len, sizeof(changes) - len,
+					"%sorder" NBSP "%d:" NBSP "%lu" NBSP "->" NBSP "%lu",
 					len ? ", " : "", o, b.nr[o], a.nr[o]);
 		if (len >= sizeof(changes))
 			break;
@@ -301,7 +344,7 @@ static int chapter_zones(struct demo *d)
 	printf("kmm# cat /proc/zoneinfo    (excerpt: the first zone)\n");
 	if (!(text = read_file(d, "/proc/zoneinfo")))
 		return -1;
-	for (l = text; l && !(starts_with(l, "Node ") && strstr(l, ", zone")); l = next_line(l))
+	for (l = text; l && !(starts_with(l, "Node ") && line_has(l, ", zone")); l = next_line(l))
 		;
 	if (!l) {
 		note(d, "(no zone found in /proc/zoneinfo)");
@@ -313,7 +356,7 @@ static int chapter_zones(struct demo *d)
 				in_wmarks = true;
 			if (in_wmarks)
 				print_line(l);
-			if (in_wmarks && strstr(l, "protection:"))
+			if (in_wmarks && line_has(l, "protection:"))
 				break;
 		}
 	}
@@ -332,7 +375,7 @@ static int chapter_failure(struct demo *d)
 	gfp_t gfp = GFP_DMA;
 	struct page **pages = NULL;
 	size_t nr = 0, cap = 0, limit;
-	char *before = NULL, *after = NULL, cmd[128];
+	char *before = NULL, *after = NULL;
 	struct zone *z;
 	unsigned long failures, lines;
 	int rc = -1;
@@ -401,14 +444,12 @@ static int chapter_failure(struct demo *d)
 			free(log);
 		}
 	}
-	step(d, "The allocation failed after %zu pages (%zu KiB): free pages had reached the "
-		"min watermark. Above is the kernel's 'page allocation failure' report: who "
-		"asked (order, gfp flags), then Mem-Info, the state of every zone.",
+	note(d, "The allocation failed after %zu pages (%zu KiB): the zone's free pages had "
+		"reached its min watermark. Above is the kernel's 'page allocation failure' "
+		"report: who asked (order, gfp flags), then Mem-Info, the state of every zone.",
 	     nr, nr * (KMM_PAGE_SIZE >> 10));
 
-	snprintf(cmd, sizeof(cmd), "Give the %zu pages back and drain: zone %s is whole again:", nr,
-		 z->name);
-	step(d, "%s", cmd);
+	step(d, "Give the %zu pages back and drain: zone %s is whole again:", nr, z->name);
 	for (size_t i = 0; i < nr; i++)
 		__kmm_free_pages(m, pages[i], 0);
 	nr = 0;
@@ -517,10 +558,8 @@ static int demo_main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	printf("kmm demo: a tour of the Linux memory manager, running on a simulated machine.\n");
-	printf("\n==> Boot the default machine (kernel command line: %s); this is its boot "
-	       "log:\n",
-	       kmm_default_cmdline);
-	fflush(stdout);
+	step(&d, "Boot the default machine (kernel command line: %s); this is its boot log:",
+	     kmm_default_cmdline);
 	cli_console_init(&d.con, stdout);
 	d.m = cli_boot_machine(NULL, &d.con, "demo: boot");
 	if (!d.m) {
@@ -544,8 +583,8 @@ static int demo_main(int argc, char **argv)
 		}
 	}
 	if (status == CLI_EXIT_OK)
-		printf("\n==> That is the tour. Run `kmm boot` for a shell on a machine of your own "
-		       "(`help` lists its commands), or `kmm help` for more.\n");
+		step(&d, "That is the tour. Run `kmm boot` for a shell on a machine of your own "
+			 "(`help` lists its commands), or `kmm help` for more.");
 	fflush(stdout);
 
 	cli_shell_destroy(&d.sh);
@@ -558,7 +597,7 @@ static int demo_main(int argc, char **argv)
 const struct cli_tool_cmd cli_tool_demo = {
 	.doc = {
 		.name = "demo",
-		.synopsis = "kmm demo [CHAPTER...] | kmm demo --list",
+		.synopsis = "kmm demo [CHAPTER...]\nkmm demo --list",
 		.summary = "a guided tour of the memory manager on the default machine",
 		.description =
 			"Boots the default machine (printing its boot log), then walks\n"

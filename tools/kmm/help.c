@@ -41,42 +41,34 @@ void cli_print_page(FILE *out, const struct cli_doc *doc)
 
 void cli_print_listing_line(FILE *out, const struct cli_doc *doc, int width)
 {
-	int n = (int)strcspn(doc->synopsis, "\n");
-	if (n <= width)
-		fprintf(out, "  %-*.*s  %s\n", width, n, doc->synopsis, doc->summary);
-	else
-		fprintf(out, "  %.*s\n  %-*s  %s\n", n, doc->synopsis, width, "", doc->summary);
+	fprintf(out, "  %-*s  %s\n", width, doc->name, doc->summary);
 }
 
-static int shell_listing_width(void)
-{
-	int w = 0;
-	for (const struct cli_cmd *const *c = cli_commands; *c; c++) {
-		int n = (int)strcspn((*c)->doc.synopsis, "\n");
-		if (n > w)
-			w = n;
-	}
-	return w > 40 ? 40 : w;
-}
+#define LISTING_WIDTH 12
 
 static void print_shell_listing(FILE *out)
 {
-	int w = shell_listing_width();
 	for (const struct cli_cmd *const *c = cli_commands; *c; c++)
-		cli_print_listing_line(out, &(*c)->doc, w);
+		cli_print_listing_line(out, &(*c)->doc, LISTING_WIDTH);
 }
 
 void cli_print_tool_usage(FILE *out)
 {
-	int w = shell_listing_width();
-	fprintf(out, "usage: kmm COMMAND [ARGS...]\n"
-		     "       kmm help [COMMAND] | kmm COMMAND --help | kmm --version\n\n"
+	const char *lead = "usage:";
+	for (const struct cli_tool_cmd *const *c = cli_tool_commands; *c; c++) {
+		const char *syn = (*c)->doc.synopsis;
+		fprintf(out, "%-6s %.*s\n", lead, (int)strcspn(syn, "\n"), syn);
+		lead = "";
+	}
+	fprintf(out, "       kmm COMMAND --help | kmm --version\n\n"
 		     "kmm runs the Linux kernel's memory manager on a simulated machine.\n\n"
 		     "Commands:\n");
 	for (const struct cli_tool_cmd *const *c = cli_tool_commands; *c; c++)
-		cli_print_listing_line(out, &(*c)->doc, w);
-	fprintf(out, "\nShell commands (after `kmm boot`, or in its -c and -f scripts):\n");
+		cli_print_listing_line(out, &(*c)->doc, LISTING_WIDTH);
+	fprintf(out, "\nShell commands (in `kmm boot`: typed at its prompt, or in -c and -f "
+		     "scripts):\n");
 	print_shell_listing(out);
+	fprintf(out, "\n`kmm help COMMAND` shows the manual page of any of them.\n");
 }
 
 int cli_show_help(FILE *out, const char *topic)

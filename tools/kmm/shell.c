@@ -228,7 +228,8 @@ const struct cli_cmd *cli_find_command(const char *name)
 static int run_redirected(struct cli_shell *sh, const struct cli_cmd *cmd, struct words *w)
 {
 	struct kmm_machine *m = sh->m;
-	const char *path = w->redir;
+	char pbuf[CLI_PATH_MAX];
+	const char *shown = w->redir, *path = cli_path(w->redir, pbuf, sizeof(pbuf));
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *saved = sh->out, *ms;
@@ -237,9 +238,9 @@ static int run_redirected(struct cli_shell *sh, const struct cli_cmd *cmd, struc
 	/* Like a shell, resolve the target before running the command. */
 	st = kmm_proc_stat(m, path);
 	if (st < 0)
-		return cli_error(sh, "%s: %s: %s", cmd->doc.name, path, cli_strerror(st));
+		return cli_error(sh, "%s: %s: %s", cmd->doc.name, shown, cli_strerror(st));
 	if (st == 1)
-		return cli_error(sh, "%s: %s: Is a directory", cmd->doc.name, path);
+		return cli_error(sh, "%s: %s: Is a directory", cmd->doc.name, shown);
 
 	ms = open_memstream(&buf, &len);
 	if (!ms)
@@ -251,7 +252,7 @@ static int run_redirected(struct cli_shell *sh, const struct cli_cmd *cmd, struc
 	if (rc != CLI_ERR && len > 0) {
 		int wr = kmm_proc_write(m, path, buf, len);
 		if (wr < 0)
-			rc = cli_error(sh, "%s: write error: %s: %s", cmd->doc.name, path,
+			rc = cli_error(sh, "%s: write error: %s: %s", cmd->doc.name, shown,
 				       cli_strerror(wr));
 	}
 	free(buf);
@@ -507,11 +508,9 @@ static char *path_generator(const char *text, int state)
 			return NULL;
 		memcpy(dir, text, dlen);
 		dir[dlen] = '\0';
-		/* list "/proc", not "/proc/"; but "/" stays "/" */
-		snprintf(list, sizeof(list), "%.*s", dlen > 1 ? (int)dlen - 1 : 1, dir);
 		pc.dir = dir;
 		pc.base = slash + 1;
-		kmm_proc_list(complete_sh->m, list, collect_path, &pc);
+		kmm_proc_list(complete_sh->m, cli_path(dir, list, sizeof(list)), collect_path, &pc);
 	}
 	return names_next(&matches);
 }
@@ -555,8 +554,13 @@ static char **complete(const char *text, int start, int end)
 				 rl_line_buffer[start - 1] == '|')) {
 		r = rl_completion_matches(text, gfp_generator);
 	}
+	/*
+	 * A directory completes to "DIR/" with no space after, so that Tab can
+	 * go on into it.  (r[0] is the whole match when there is one, else the
+	 * common prefix, which ends in '/' only when nothing is inserted.)
+	 */
 	rl_completion_append_character = ' ';
-	if (r && r[0] && r[1] == NULL && r[0][0] && r[0][strlen(r[0]) - 1] == '/')
+	if (r && r[0] && r[0][0] && r[0][strlen(r[0]) - 1] == '/')
 		rl_completion_append_character = '\0';
 	return r;
 }

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench/bench.h - the kmm-bench harness: suites, cases, implementations and
+ * the per-thread context a case runs in.
+ *
+ * A suite is a named list of cases; a case is a workload with one or more
+ * implementations ("kmm": the library, "floor": the cheapest thing that
+ * could do the same job).  The harness (kmm-bench.c) boots a machine when
+ * an implementation needs one, starts the threads, warms up, calibrates
+ * the op count, times the run and records the result.  A case only
+ * provides setup / run / teardown for each implementation.
+ *
+ * Adding a suite: write bench/suite_NAME.c defining
+ *     const struct bench_suite bench_suite_NAME = { ... };
+ * declare it below and add it to the table in kmm-bench.c.  The CMake file
+ * picks up every bench/*.c.
+ */
+#ifndef KMM_BENCH_H
+#define KMM_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "kmm/gfp.h"
+#include "kmm/machine.h"
+
+#define BENCH_MAX_THREADS 64
+#define BENCH_MAX_IMPLS 4
+
+struct bench_case;
+struct bench_impl;
+
+/* Everything one benchmark thread owns.  Cases keep their state in @priv. */
+struct bench_thread {
+	const struct bench_case *bcase;
+	const struct bench_impl *impl;
+	unsigned idx;          /* 0 .. nr_threads-1 */
+	unsigned nr_threads;
+	struct kmm_machine *m; /* NULL unless impl->needs_machine */
+	uint64_t rng;          /* seeded identically for every impl */
+	void *priv;
+	/* results a case may report */
+	unsigned long failures; /* allocations that returned NULL */
+	unsigned long slowpath; /* floor: refills from the host */
+	/* harness bookkeeping */
+	uint64_t calib_ops;
+	uint64_t ns;
+	int error;
+};
+
+struct bench_impl {
+	const char *name;   /* "kmm", "floor" */
+	bool needs_machine; /* boot a machine and bind each thread to a CPU slot */
+	/* untimed; 0 or a negative errno (the case is then skipped) */
+	int (*setup)(struct bench_thread *t);
+	/* timed: perform @ops operations (a multiple of the case's granule) */
+	void (*run)(struct bench_thread *t, uint64_t ops);
+	/* untimed; frees everything setup and run left behind */
+	void (*teardown)(struct bench_thread *t);
+};
+
+struct bench_case {
+	const char *name;
+	const char *op;         /* what one op is, for the table: "alloc+free pair" */
+	uint64_t granule;       /* run() is always asked for a multiple of this */
+	uint64_t callgrind_ops; /* ops measured per thread under callgrind */
+	const struct bench_impl *impls[BENCH_MAX_IMPLS];
+};
+
+struct bench_suite {
+	const char *name;
+	const char *description;
+	/* machine description; the harness appends " nr_cpus=N" */
+	const char *cmdline;
+	const struct bench_case *const *cases; /* NULL-terminated */
+};
+
+/* ---- the suites ------------------------------------------------------------ */
+
+extern const struct bench_suite bench_suite_page;
+
+/* ---- helpers for cases ------------------------------------------------------- */
+
+static inline uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* xorshift64*: cheap, good enough to pick slots and orders. */
+static inline uint64_t bench_rand(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1Dull;
+}
+
+/* Keep the compiler from proving a pointer dead or folding memory ops. */
+static inline void bench_use(const void *p)
+{
+	__asm__ volatile("" : : "r"(p) : "memory");
+}
+
+/* Map @bytes of anonymous host memory (huge pages if asked); NULL on failure. */
+void *bench_map(size_t bytes, bool hugepages);
+void bench_unmap(void *p, size_t bytes);
+
+#endif /* KMM_BENCH_H */
