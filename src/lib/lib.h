@@ -111,6 +111,12 @@ static inline uint64_t kmm_int_sqrt(uint64_t x)
 #define KMM_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define KMM_ALIGN_UP(x, a) (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
 #define KMM_ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
+/* For reads that race by design (the kernel's data_race()). */
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
+#define KMM_NO_SANITIZE_THREAD __attribute__((no_sanitize("thread"), noinline))
+#else
+#define KMM_NO_SANITIZE_THREAD
+#endif
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 

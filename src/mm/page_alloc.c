@@ -1009,6 +1009,30 @@ static inline long zone_watermark_unusable_free(struct zone *z, unsigned order,
 	return unusable;
 }
 
+/*
+ * Is there a free block of at least @order this allocation may take?
+ * Read without zone->lock, as Linux does: a stale answer only means one
+ * more or one fewer trip to the locked path.  The benign race is hidden
+ * from TSan (the kernel's data_race()); the reads are aligned words.
+ */
+KMM_NO_SANITIZE_THREAD
+static bool free_area_has_block_racy(struct zone *z, unsigned order, unsigned alloc_flags)
+{
+	for (unsigned o = order; o < NR_PAGE_ORDERS; o++) {
+		struct free_area *area = &z->free_area[o];
+		if (!area->nr_free)
+			continue;
+		/* open-coded list_empty(): callees would be instrumented */
+		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+			if (area->free_list[mt].next != &area->free_list[mt])
+				return true;
+		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
+		    area->free_list[MIGRATE_HIGHATOMIC].next != &area->free_list[MIGRATE_HIGHATOMIC])
+			return true;
+	}
+	return false;
+}
+
 bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 			 int highest_zoneidx, unsigned alloc_flags, long free_pages)
 {
@@ -1030,18 +1054,7 @@ bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 	if (!order)
 		return true;
 	/* an order-N request also needs a free block of at least that order */
-	for (unsigned o = order; o < NR_PAGE_ORDERS; o++) {
-		struct free_area *area = &z->free_area[o];
-		if (!__atomic_load_n(&area->nr_free, __ATOMIC_RELAXED))
-			continue;
-		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-			if (!free_area_empty(area, mt))
-				return true;
-		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
-		    !free_area_empty(area, MIGRATE_HIGHATOMIC))
-			return true;
-	}
-	return false;
+	return free_area_has_block_racy(z, order, alloc_flags);
 }
 
 bool zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark, int highest_zoneidx,
