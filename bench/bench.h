@@ -13,7 +13,7 @@
  * Adding a suite: write bench/suite_NAME.c defining
  *     const struct bench_suite bench_suite_NAME = { ... };
  * declare it below and add it to the table in kmm-bench.c.  The CMake file
- * picks up every bench/*.c.
+ * picks up every .c file in bench/.
  */
 #ifndef KMM_BENCH_H
 #define KMM_BENCH_H
@@ -45,6 +45,7 @@ struct bench_thread {
 	unsigned long failures; /* allocations that returned NULL */
 	unsigned long slowpath; /* floor: refills from the host */
 	/* harness bookkeeping */
+	void *harness;
 	uint64_t calib_ops;
 	uint64_t ns;
 	int error;

@@ -31,7 +31,9 @@
  *                  (counted as "refills"; it should not happen in steady
  *                  state).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

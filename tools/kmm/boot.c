@@ -79,7 +79,7 @@ static int boot_main(int argc, char **argv)
 	}
 
 	cli_console_init(&con, stdout);
-	m = cli_boot_machine(cmdline[0] ? cmdline : NULL, &con, "boot");
+	m = cli_boot_machine(cmdline[0] ? cmdline : kmm_default_cmdline, &con, "boot");
 	if (!m) {
 		free(src);
 		return CLI_EXIT_USAGE;

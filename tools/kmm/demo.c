@@ -561,7 +561,7 @@ static int demo_main(int argc, char **argv)
 	step(&d, "Boot the default machine (kernel command line: %s); this is its boot log:",
 	     kmm_default_cmdline);
 	cli_console_init(&d.con, stdout);
-	d.m = cli_boot_machine(NULL, &d.con, "demo: boot");
+	d.m = cli_boot_machine(kmm_default_cmdline, &d.con, "demo: boot");
 	if (!d.m) {
 		free(todo);
 		return CLI_EXIT_FAIL;

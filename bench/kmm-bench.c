@@ -1,0 +1,858 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench/kmm-bench.c - benchmark driver for libkmm.  See docs/PERFORMANCE.md.
+ *
+ *   kmm-bench [--suite NAME] [--case NAME] [--threads N[,N...]] [--ops N]
+ *             [--time SECONDS] [--callgrind] [--no-timing] [--out FILE] [--list]
+ *
+ * Timing pass (default): for every selected case, thread count (default 1
+ * and 2) and implementation ("kmm", "floor"), boot a fresh machine if the
+ * implementation needs one ("<suite cmdline> nr_cpus=max(2,threads)"),
+ * start the threads (each binds its own CPU slot with kmm_cpu_enter(m, -1)),
+ * run setup, warm up for ~0.15 s while calibrating, then time one run of
+ * the calibrated op count (~--time seconds, default 1) with
+ * CLOCK_MONOTONIC.  ns_per_op is the mean over threads of
+ * (thread's elapsed ns / ops), i.e. the per-op latency each thread saw.
+ *
+ * Callgrind pass (--callgrind, or CALLGRIND=1 in the environment, which is
+ * how `make bench CALLGRIND=1` asks for it): for every selected case and
+ * implementation, at one thread, re-execute this program under
+ *   valgrind --tool=callgrind --collect-atstart=no
+ *            --toggle-collect=bench_timed_region
+ * with a small fixed op count, read the "totals:" (or "summary:") line of
+ * the callgrind output and report instructions per op.  These rows go to
+ * the same TSV with impl "kmm-ir" / "floor-ir" and the ns_per_op column
+ * holding Ir per op (peak_kb is 0: not measured under valgrind).  The
+ * callgrind files are kept in <dir of --out>/callgrind/ for
+ * callgrind_annotate.
+ *
+ * TSV (--out, default <source>/bench/results/latest.tsv, rewritten each
+ * run), header exactly
+ *   suite<TAB>case<TAB>impl<TAB>threads<TAB>ns_per_op<TAB>peak_kb
+ * peak_kb: the peak RSS growth of this process during the case (machine
+ * boot, setup, run, teardown), in KiB: VmHWM from /proc/self/status after
+ * resetting it through /proc/self/clear_refs ("5") at the start of the
+ * case, minus VmRSS at that moment.  Where clear_refs is not writable, the
+ * growth of getrusage(RUSAGE_SELF).ru_maxrss over the case (which only
+ * sees growth above the process's earlier peak).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#ifndef KMM_BENCH_SOURCE_DIR
+#define KMM_BENCH_SOURCE_DIR "."
+#endif
+
+/* Every suite; add new ones here (and to bench.h). */
+static const struct bench_suite *const suites[] = {
+	&bench_suite_page,
+};
+#define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
+
+#define WARMUP_NS 150000000ull /* warm-up and calibration per case */
+
+struct options {
+	const char *suite;
+	const char *bcase;
+	const char *impl; /* callgrind child: the one impl to run */
+	unsigned threads[16];
+	unsigned nr_threads;
+	uint64_t ops; /* 0: calibrate */
+	double target_s;
+	bool callgrind;
+	bool timing;
+	bool list;
+	bool cg_child;
+	char out[PATH_MAX];
+};
+
+struct result {
+	const char *suite, *bcase, *impl;
+	bool ir; /* a callgrind row: value is Ir per op */
+	unsigned threads;
+	double value;
+	long peak_kb;
+	uint64_t ops;
+	unsigned long failures, slowpath, bad_pages;
+};
+
+static struct result *results;
+static size_t nr_results, cap_results;
+static FILE *tsv;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("kmm-bench: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(2);
+}
+
+/* ---- host helpers ----------------------------------------------------------------- */
+
+void *bench_map(size_t bytes, bool hugepages)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (hugepages)
+		(void)madvise(p, bytes, MADV_HUGEPAGE);
+#else
+	(void)hugepages;
+#endif
+	return p;
+}
+
+void bench_unmap(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, bytes);
+}
+
+static long status_kb(const char *key)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	char line[256];
+	size_t n = strlen(key);
+	long v = -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static long maxrss_kb(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/* Peak-RSS measurement around one case. */
+struct peak {
+	bool hwm; /* VmHWM was reset: use it */
+	long base;
+};
+
+static void peak_start(struct peak *pk)
+{
+	int fd = open("/proc/self/clear_refs", O_WRONLY);
+	pk->hwm = false;
+	if (fd >= 0) {
+		pk->hwm = write(fd, "5", 1) == 1;
+		close(fd);
+	}
+	pk->base = pk->hwm ? status_kb("VmRSS") : maxrss_kb();
+	if (pk->base < 0) {
+		pk->hwm = false;
+		pk->base = maxrss_kb();
+	}
+}
+
+static long peak_end(const struct peak *pk)
+{
+	long now = pk->hwm ? status_kb("VmHWM") : maxrss_kb();
+	return now > pk->base ? now - pk->base : 0;
+}
+
+/* ---- running one case ---------------------------------------------------------------- */
+
+struct run {
+	const struct bench_suite *suite;
+	const struct bench_case *bcase;
+	const struct bench_impl *impl;
+	unsigned nr_threads;
+	uint64_t fixed_ops;
+	uint64_t target_ns;
+	uint64_t warm_ns;
+	struct kmm_machine *m;
+	pthread_barrier_t barrier;
+	struct bench_thread th[BENCH_MAX_THREADS];
+	uint64_t ops; /* agreed by thread 0 after calibration */
+	bool abort;
+};
+
+/*
+ * The measured region.  Not inlined and not static, so that callgrind's
+ * --toggle-collect can name it; the warm-up calls impl->run directly.
+ */
+__attribute__((noinline)) void bench_timed_region(struct bench_thread *t, uint64_t ops);
+__attribute__((noinline)) void bench_timed_region(struct bench_thread *t, uint64_t ops)
+{
+	t->impl->run(t, ops);
+	__asm__ volatile("" ::: "memory");
+}
+
+static uint64_t round_up(uint64_t v, uint64_t g)
+{
+	return (v + g - 1) / g * g;
+}
+
+static void *bench_thread_main(void *arg)
+{
+	struct bench_thread *t = arg;
+	struct run *r = t->harness;
+	const struct bench_impl *impl = t->impl;
+	uint64_t g = r->bcase->granule ? r->bcase->granule : 1;
+	bool bound = false;
+
+	if (r->m) {
+		int cpu = kmm_cpu_enter(r->m, -1);
+		if (cpu < 0)
+			t->error = cpu;
+		bound = cpu >= 0;
+	}
+	if (!t->error)
+		t->error = impl->setup(t);
+	if (t->error)
+		r->abort = true;
+	pthread_barrier_wait(&r->barrier);
+	if (r->abort)
+		goto out;
+
+	/* warm up; calibrate unless the op count is fixed */
+	if (r->fixed_ops) {
+		uint64_t warm = round_up(r->fixed_ops < 10 * g ? r->fixed_ops : r->fixed_ops / 4, g);
+		impl->run(t, warm);
+		t->calib_ops = r->fixed_ops;
+	} else {
+		uint64_t chunk = g, done = 0, t0 = bench_now_ns(), el;
+		for (;;) {
+			impl->run(t, chunk);
+			done += chunk;
+			el = bench_now_ns() - t0;
+			if (el >= r->warm_ns)
+				break;
+			if (el < r->warm_ns / 8)
+				chunk *= 2;
+		}
+		t->calib_ops = (uint64_t)((double)done * (double)r->target_ns / (double)el);
+	}
+	pthread_barrier_wait(&r->barrier);
+	if (t->idx == 0) {
+		uint64_t ops = UINT64_MAX;
+		for (unsigned i = 0; i < r->nr_threads; i++)
+			if (r->th[i].calib_ops < ops)
+				ops = r->th[i].calib_ops;
+		r->ops = round_up(ops ? ops : 1, g);
+	}
+	pthread_barrier_wait(&r->barrier);
+
+	uint64_t t0 = bench_now_ns();
+	bench_timed_region(t, r->ops);
+	t->ns = bench_now_ns() - t0;
+	pthread_barrier_wait(&r->barrier);
+out:
+	if (!t->error)
+		impl->teardown(t);
+	if (bound)
+		kmm_cpu_leave(r->m);
+	return NULL;
+}
+
+/* Run one (case, impl, threads); returns 0 and fills @res, or -1 (reported). */
+static int run_one(const struct bench_suite *s, const struct bench_case *c,
+		   const struct bench_impl *impl, unsigned nr_threads, const struct options *o,
+		   uint64_t fixed_ops, struct result *res)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	if (!r)
+		die("out of memory");
+	r->suite = s;
+	r->bcase = c;
+	r->impl = impl;
+	r->nr_threads = nr_threads;
+	r->fixed_ops = fixed_ops;
+	r->target_ns = (uint64_t)(o->target_s * 1e9);
+	r->warm_ns = WARMUP_NS;
+
+	struct peak pk;
+	peak_start(&pk);
+	if (impl->needs_machine) {
+		char cmdline[512], err[256];
+		snprintf(cmdline, sizeof(cmdline), "%s nr_cpus=%u", s->cmdline ? s->cmdline : "quiet",
+			 nr_threads < 2 ? 2 : nr_threads);
+		int rc = kmm_machine_boot(cmdline, NULL, &r->m, err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "kmm-bench: %s/%s: boot \"%s\" failed (%d): %s\n", s->name,
+				c->name, cmdline, rc, err);
+			free(r);
+			return -1;
+		}
+	}
+	pthread_barrier_init(&r->barrier, NULL, nr_threads);
+	pthread_t tid[BENCH_MAX_THREADS];
+	for (unsigned i = 0; i < nr_threads; i++) {
+		struct bench_thread *t = &r->th[i];
+		t->bcase = c;
+		t->impl = impl;
+		t->idx = i;
+		t->nr_threads = nr_threads;
+		t->m = r->m;
+		t->harness = r;
+		/* same stream for every impl of a case */
+		t->rng = 0x9E3779B97F4A7C15ull * (i + 1) ^ 0xD1B54A32D192ED03ull;
+		if (pthread_create(&tid[i], NULL, bench_thread_main, t))
+			die("pthread_create failed");
+	}
+	for (unsigned i = 0; i < nr_threads; i++)
+		pthread_join(tid[i], NULL);
+	pthread_barrier_destroy(&r->barrier);
+
+	memset(res, 0, sizeof(*res));
+	res->suite = s->name;
+	res->bcase = c->name;
+	res->impl = impl->name;
+	res->threads = nr_threads;
+	res->ops = r->ops;
+	int ret = 0;
+	double ns = 0;
+	for (unsigned i = 0; i < nr_threads; i++) {
+		if (r->th[i].error) {
+			fprintf(stderr, "kmm-bench: %s/%s/%s: thread %u: setup failed (%d)\n", s->name,
+				c->name, impl->name, i, r->th[i].error);
+			ret = -1;
+		}
+		ns += (double)r->th[i].ns;
+		res->failures += r->th[i].failures;
+		res->slowpath += r->th[i].slowpath;
+	}
+	res->value = r->ops ? ns / nr_threads / (double)r->ops : 0;
+	if (r->m) {
+		res->bad_pages = atomic_load(&r->m->nr_bad_pages);
+		kmm_machine_shutdown(r->m);
+	}
+	res->peak_kb = peak_end(&pk);
+	free(r);
+	return ret;
+}
+
+/* ---- results ------------------------------------------------------------------------ */
+
+static void add_result(const struct result *res)
+{
+	if (nr_results == cap_results) {
+		cap_results = cap_results ? 2 * cap_results : 64;
+		results = realloc(results, cap_results * sizeof(*results));
+		if (!results)
+			die("out of memory");
+	}
+	results[nr_results++] = *res;
+	if (tsv) {
+		fprintf(tsv, "%s\t%s\t%s%s\t%u\t%.2f\t%ld\n", res->suite, res->bcase, res->impl,
+			res->ir ? "-ir" : "", res->threads, res->value, res->peak_kb);
+		fflush(tsv);
+	}
+}
+
+static const struct result *find_result(const char *suite, const char *bcase, const char *impl,
+					unsigned threads, bool ir)
+{
+	for (size_t i = 0; i < nr_results; i++) {
+		const struct result *r = &results[i];
+		if (r->ir == ir && r->threads == threads && !strcmp(r->suite, suite) &&
+		    !strcmp(r->bcase, bcase) && !strcmp(r->impl, impl))
+			return r;
+	}
+	return NULL;
+}
+
+static void print_table(bool ir)
+{
+	const char *unit = ir ? "Ir/op" : "ns/op";
+	bool any = false;
+	for (size_t i = 0; i < nr_results; i++)
+		any |= results[i].ir == ir;
+	if (!any)
+		return;
+	printf("\n%-6s %-14s %3s %12s %12s %10s %10s %10s  %s\n", "suite", "case", "thr",
+	       ir ? "kmm Ir/op" : "kmm ns/op", ir ? "floor Ir/op" : "floor ns/op", "kmm/floor",
+	       ir ? "" : "kmm KiB", ir ? "" : "floor KiB", "notes");
+	for (size_t i = 0; i < nr_results; i++) {
+		const struct result *k = &results[i];
+		if (k->ir != ir || strcmp(k->impl, "kmm"))
+			continue;
+		const struct result *f = find_result(k->suite, k->bcase, "floor", k->threads, ir);
+		char fv[32] = "-", ratio[32] = "-", fkb[32] = "", kkb[32] = "", notes[160] = "";
+		if (f) {
+			snprintf(fv, sizeof(fv), "%.2f", f->value);
+			if (f->value > 0)
+				snprintf(ratio, sizeof(ratio), "%.1fx", k->value / f->value);
+			if (!ir)
+				snprintf(fkb, sizeof(fkb), "%ld", f->peak_kb);
+		}
+		if (!ir)
+			snprintf(kkb, sizeof(kkb), "%ld", k->peak_kb);
+		size_t n = 0;
+		if (k->failures)
+			n += (size_t)snprintf(notes + n, sizeof(notes) - n, "kmm failures=%lu ",
+					      k->failures);
+		if (k->bad_pages)
+			n += (size_t)snprintf(notes + n, sizeof(notes) - n, "BAD PAGES=%lu ",
+					      k->bad_pages);
+		if (f && f->failures)
+			n += (size_t)snprintf(notes + n, sizeof(notes) - n, "floor failures=%lu ",
+					      f->failures);
+		if (f && f->slowpath)
+			n += (size_t)snprintf(notes + n, sizeof(notes) - n, "floor refills=%lu ",
+					      f->slowpath);
+		printf("%-6s %-14s %3u %12.2f %12s %10s %10s %10s  %s\n", k->suite, k->bcase,
+		       k->threads, k->value, fv, ratio, kkb, fkb, notes);
+	}
+	(void)unit;
+}
+
+/* ---- callgrind pass ---------------------------------------------------------------------- */
+
+static bool find_in_path(const char *name, char *out, size_t size)
+{
+	const char *env = getenv("VALGRIND");
+	if (env && *env) {
+		snprintf(out, size, "%s", env);
+		return access(out, X_OK) == 0;
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		const char *end = strchr(path, ':');
+		size_t len = end ? (size_t)(end - path) : strlen(path);
+		if (len && (size_t)snprintf(out, size, "%.*s/%s", (int)len, path, name) < size &&
+		    access(out, X_OK) == 0)
+			return true;
+		path += len + (end ? 1 : 0);
+	}
+	return false;
+}
+
+/* Total Ir of a callgrind output file, or -1. */
+static long long callgrind_total(const char *file)
+{
+	FILE *f = fopen(file, "r");
+	if (!f)
+		return -1;
+	char line[4096];
+	long long totals = -1, summary = -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "totals:", 7))
+			totals = strtoll(line + 7, NULL, 10);
+		else if (!strncmp(line, "summary:", 8))
+			summary = strtoll(line + 8, NULL, 10);
+	}
+	fclose(f);
+	return totals >= 0 ? totals : summary;
+}
+
+static void mkdir_p(const char *dir)
+{
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(tmp, 0777);
+			*p = '/';
+		}
+	mkdir(tmp, 0777);
+}
+
+static void dirname_of(const char *path, char *out, size_t size)
+{
+	snprintf(out, size, "%s", path);
+	char *slash = strrchr(out, '/');
+	if (slash == out)
+		out[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(out, size, ".");
+}
+
+/*
+ * Run one case/impl under callgrind.  The child prints "cg-child ops=N
+ * failures=F" on stdout; everything else (valgrind's chatter) goes to a
+ * log file next to the callgrind output.
+ */
+static int callgrind_one(const char *valgrind, const char *cgdir, const struct bench_suite *s,
+			 const struct bench_case *c, const struct bench_impl *impl, uint64_t ops,
+			 struct result *res)
+{
+	char self[PATH_MAX], outfile[PATH_MAX + 64], logfile[PATH_MAX + 64], outarg[PATH_MAX + 96];
+	char opsarg[32];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		die("cannot resolve /proc/self/exe");
+	self[n] = '\0';
+	snprintf(outfile, sizeof(outfile), "%s/callgrind.%s.%s.%s.out", cgdir, s->name, c->name,
+		 impl->name);
+	snprintf(logfile, sizeof(logfile), "%s/callgrind.%s.%s.%s.log", cgdir, s->name, c->name,
+		 impl->name);
+	snprintf(outarg, sizeof(outarg), "--callgrind-out-file=%s", outfile);
+	snprintf(opsarg, sizeof(opsarg), "%" PRIu64, ops ? ops : c->callgrind_ops);
+	unlink(outfile);
+
+	int pfd[2];
+	if (pipe(pfd))
+		die("pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int lfd = open(logfile, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		dup2(pfd[1], 1);
+		if (lfd >= 0)
+			dup2(lfd, 2);
+		close(pfd[0]);
+		close(pfd[1]);
+		char *argv[] = { (char *)valgrind,
+				 "--tool=callgrind",
+				 outarg,
+				 "--collect-atstart=no",
+				 "--toggle-collect=bench_timed_region",
+				 self,
+				 "--cg-child",
+				 "--suite",
+				 (char *)s->name,
+				 "--case",
+				 (char *)c->name,
+				 "--impl",
+				 (char *)impl->name,
+				 "--ops",
+				 opsarg,
+				 NULL };
+		execv(valgrind, argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	char buf[512];
+	size_t len = 0;
+	ssize_t got;
+	while ((got = read(pfd[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)got;
+	buf[len] = '\0';
+	close(pfd[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+
+	unsigned long long child_ops = 0;
+	unsigned long fails = 0;
+	const char *line = strstr(buf, "cg-child ");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !line ||
+	    sscanf(line, "cg-child ops=%llu failures=%lu", &child_ops, &fails) != 2 ||
+	    !child_ops) {
+		fprintf(stderr, "kmm-bench: callgrind run of %s/%s/%s failed; see %s\n", s->name,
+			c->name, impl->name, logfile);
+		return -1;
+	}
+	long long ir = callgrind_total(outfile);
+	if (ir < 0) {
+		fprintf(stderr, "kmm-bench: no totals in %s\n", outfile);
+		return -1;
+	}
+	memset(res, 0, sizeof(*res));
+	res->suite = s->name;
+	res->bcase = c->name;
+	res->impl = impl->name;
+	res->ir = true;
+	res->threads = 1;
+	res->ops = child_ops;
+	res->failures = fails;
+	res->value = (double)ir / (double)child_ops;
+	return 0;
+}
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kmm-bench [options]\n"
+		"  --suite NAME      run one suite (default: all)\n"
+		"  --case NAME       run one case of the selected suites\n"
+		"  --threads N[,N..] thread counts (default: 1,2)\n"
+		"  --ops N           ops per thread instead of calibrating (also the op count\n"
+		"                    of the callgrind pass)\n"
+		"  --time SECONDS    calibrated duration of each timed run (default 1)\n"
+		"  --callgrind       also measure instructions/op under callgrind (1 thread);\n"
+		"                    CALLGRIND=1 in the environment does the same\n"
+		"  --no-timing       skip the timing pass\n"
+		"  --out FILE        TSV output (default %s/bench/results/latest.tsv)\n"
+		"  --list            list suites and cases\n",
+		KMM_BENCH_SOURCE_DIR);
+}
+
+static uint64_t parse_u64(const char *opt, const char *v)
+{
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(v, &end, 10);
+	if (errno || end == v || *end || !x)
+		die("%s: expected a positive integer, got \"%s\"", opt, v);
+	return x;
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->target_s = 1.0;
+	o->timing = true;
+	snprintf(o->out, sizeof(o->out), "%s/bench/results/latest.tsv", KMM_BENCH_SOURCE_DIR);
+	const char *cg = getenv("CALLGRIND");
+	if (cg && *cg && strcmp(cg, "0") != 0)
+		o->callgrind = true;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED_ARG()                                                     \
+	do {                                                           \
+		if (!v)                                                \
+			die("%s needs an argument (see --help)", a);   \
+		i++;                                                   \
+	} while (0)
+		if (!strcmp(a, "--suite")) {
+			NEED_ARG();
+			o->suite = v;
+		} else if (!strcmp(a, "--case")) {
+			NEED_ARG();
+			o->bcase = v;
+		} else if (!strcmp(a, "--impl")) {
+			NEED_ARG();
+			o->impl = v;
+		} else if (!strcmp(a, "--threads")) {
+			NEED_ARG();
+			char buf[128];
+			snprintf(buf, sizeof(buf), "%s", v);
+			o->nr_threads = 0;
+			for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				uint64_t n = parse_u64(a, tok);
+				if (n > BENCH_MAX_THREADS)
+					die("--threads: at most %d", BENCH_MAX_THREADS);
+				if (o->nr_threads == sizeof(o->threads) / sizeof(o->threads[0]))
+					die("--threads: too many values");
+				o->threads[o->nr_threads++] = (unsigned)n;
+			}
+		} else if (!strcmp(a, "--ops")) {
+			NEED_ARG();
+			o->ops = parse_u64(a, v);
+		} else if (!strcmp(a, "--time")) {
+			NEED_ARG();
+			o->target_s = strtod(v, NULL);
+			if (!(o->target_s > 0 && o->target_s < 3600))
+				die("--time: expected seconds, got \"%s\"", v);
+		} else if (!strcmp(a, "--out")) {
+			NEED_ARG();
+			snprintf(o->out, sizeof(o->out), "%s", v);
+		} else if (!strcmp(a, "--callgrind")) {
+			o->callgrind = true;
+		} else if (!strcmp(a, "--no-timing")) {
+			o->timing = false;
+		} else if (!strcmp(a, "--cg-child")) {
+			o->cg_child = true;
+		} else if (!strcmp(a, "--list")) {
+			o->list = true;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			exit(0);
+		} else {
+			usage(stderr);
+			die("unknown option \"%s\"", a);
+		}
+#undef NEED_ARG
+	}
+	if (!o->nr_threads) {
+		o->threads[0] = 1;
+		o->threads[1] = 2;
+		o->nr_threads = 2;
+	}
+}
+
+static bool suite_selected(const struct options *o, const struct bench_suite *s)
+{
+	return !o->suite || !strcmp(o->suite, s->name);
+}
+
+static bool case_selected(const struct options *o, const struct bench_case *c)
+{
+	return !o->bcase || !strcmp(o->bcase, c->name);
+}
+
+/* Check that --suite/--case name something. */
+static void check_selection(const struct options *o)
+{
+	bool suite_found = false, case_found = false;
+	for (size_t i = 0; i < NR_SUITES; i++) {
+		if (!suite_selected(o, suites[i]))
+			continue;
+		suite_found = true;
+		for (const struct bench_case *const *c = suites[i]->cases; *c; c++)
+			case_found |= case_selected(o, *c);
+	}
+	if (!suite_found)
+		die("no suite named \"%s\" (see --list)", o->suite);
+	if (!case_found)
+		die("no case named \"%s\" in the selected suites (see --list)", o->bcase);
+}
+
+/* ---- main ----------------------------------------------------------------------------------- */
+
+/* Callgrind child: run one impl of one case at one thread, fixed ops. */
+static int cg_child_main(const struct options *o)
+{
+	for (size_t i = 0; i < NR_SUITES; i++) {
+		if (!suite_selected(o, suites[i]))
+			continue;
+		for (const struct bench_case *const *c = suites[i]->cases; *c; c++) {
+			if (!case_selected(o, *c))
+				continue;
+			for (int k = 0; k < BENCH_MAX_IMPLS && (*c)->impls[k]; k++) {
+				const struct bench_impl *impl = (*c)->impls[k];
+				if (o->impl && strcmp(o->impl, impl->name))
+					continue;
+				uint64_t ops = round_up(o->ops ? o->ops : (*c)->callgrind_ops,
+							(*c)->granule ? (*c)->granule : 1);
+				struct result res;
+				if (run_one(suites[i], *c, impl, 1, o, ops, &res))
+					return 1;
+				printf("cg-child ops=%" PRIu64 " failures=%lu\n", res.ops,
+				       res.failures);
+				return 0;
+			}
+		}
+	}
+	fprintf(stderr, "kmm-bench: --cg-child: nothing selected\n");
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	parse_options(argc, argv, &o);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (o.list) {
+		for (size_t i = 0; i < NR_SUITES; i++) {
+			printf("%s: %s\n", suites[i]->name, suites[i]->description);
+			for (const struct bench_case *const *c = suites[i]->cases; *c; c++) {
+				printf("  %-14s op = %s; impls:", (*c)->name, (*c)->op);
+				for (int k = 0; k < BENCH_MAX_IMPLS && (*c)->impls[k]; k++)
+					printf(" %s", (*c)->impls[k]->name);
+				printf("\n");
+			}
+		}
+		return 0;
+	}
+	check_selection(&o);
+	if (o.cg_child)
+		return cg_child_main(&o);
+
+	char valgrind[PATH_MAX];
+	bool have_valgrind = o.callgrind && find_in_path("valgrind", valgrind, sizeof(valgrind));
+	if (o.callgrind && !have_valgrind) {
+		fprintf(stderr, "kmm-bench: callgrind pass requested but valgrind was not found; "
+				"skipping it\n");
+		if (!o.timing)
+			return 1;
+	}
+
+	char outdir[PATH_MAX];
+	dirname_of(o.out, outdir, sizeof(outdir));
+	mkdir_p(outdir);
+	tsv = fopen(o.out, "w");
+	if (!tsv)
+		die("cannot write %s: %s", o.out, strerror(errno));
+	fprintf(tsv, "suite\tcase\timpl\tthreads\tns_per_op\tpeak_kb\n");
+	fflush(tsv);
+
+	uint64_t start = bench_now_ns();
+	int failed = 0;
+	if (o.timing) {
+		printf("kmm-bench: timing pass, %.2g s per run%s\n", o.target_s,
+		       o.ops ? " (fixed --ops)" : "");
+		for (size_t i = 0; i < NR_SUITES; i++) {
+			const struct bench_suite *s = suites[i];
+			if (!suite_selected(&o, s))
+				continue;
+			for (const struct bench_case *const *c = s->cases; *c; c++) {
+				if (!case_selected(&o, *c))
+					continue;
+				for (unsigned ti = 0; ti < o.nr_threads; ti++) {
+					for (int k = 0; k < BENCH_MAX_IMPLS && (*c)->impls[k]; k++) {
+						const struct bench_impl *impl = (*c)->impls[k];
+						uint64_t ops = o.ops ? round_up(o.ops, (*c)->granule ? (*c)->granule : 1) : 0;
+						struct result res;
+						if (run_one(s, *c, impl, o.threads[ti], &o, ops, &res)) {
+							failed++;
+							continue;
+						}
+						add_result(&res);
+						printf("  %-6s %-14s %-6s threads=%u  %10.2f ns/op  ops=%" PRIu64
+						       "  peak=%ld KiB%s\n",
+						       s->name, (*c)->name, impl->name, res.threads, res.value,
+						       res.ops, res.peak_kb, res.failures ? "  (failures)" : "");
+					}
+				}
+			}
+		}
+	}
+	if (have_valgrind) {
+		char cgdir[PATH_MAX + 16];
+		snprintf(cgdir, sizeof(cgdir), "%s/callgrind", outdir);
+		mkdir_p(cgdir);
+		printf("kmm-bench: callgrind pass (1 thread), output in %s/\n", cgdir);
+		for (size_t i = 0; i < NR_SUITES; i++) {
+			const struct bench_suite *s = suites[i];
+			if (!suite_selected(&o, s))
+				continue;
+			for (const struct bench_case *const *c = s->cases; *c; c++) {
+				if (!case_selected(&o, *c))
+					continue;
+				for (int k = 0; k < BENCH_MAX_IMPLS && (*c)->impls[k]; k++) {
+					struct result res;
+					if (callgrind_one(valgrind, cgdir, s, *c, (*c)->impls[k], o.ops,
+							  &res)) {
+						failed++;
+						continue;
+					}
+					add_result(&res);
+					printf("  %-6s %-14s %-6s %10.1f Ir/op  ops=%" PRIu64 "\n", s->name,
+					       (*c)->name, res.impl, res.value, res.ops);
+				}
+			}
+		}
+	}
+	fclose(tsv);
+
+	print_table(false);
+	print_table(true);
+	printf("\nkmm-bench: %zu rows in %s (%.1f s)%s\n", nr_results, o.out,
+	       (double)(bench_now_ns() - start) / 1e9, failed ? ", SOME RUNS FAILED" : "");
+	return failed ? 1 : 0;
+}
