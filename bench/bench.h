@@ -36,10 +36,10 @@ struct bench_impl;
 struct bench_thread {
 	const struct bench_case *bcase;
 	const struct bench_impl *impl;
-	unsigned idx;          /* 0 .. nr_threads-1 */
+	unsigned idx; /* 0 .. nr_threads-1 */
 	unsigned nr_threads;
 	struct kmm_machine *m; /* NULL unless impl->needs_machine */
-	uint64_t rng;          /* seeded identically for every impl */
+	uint64_t rng;	       /* seeded identically for every impl */
 	void *priv;
 	/* results a case may report */
 	unsigned long failures; /* allocations that returned NULL */
@@ -64,8 +64,8 @@ struct bench_impl {
 
 struct bench_case {
 	const char *name;
-	const char *op;         /* what one op is, for the table: "alloc+free pair" */
-	uint64_t granule;       /* run() is always asked for a multiple of this */
+	const char *op;		/* what one op is, for the table: "alloc+free pair" */
+	uint64_t granule;	/* run() is always asked for a multiple of this */
 	uint64_t callgrind_ops; /* ops measured per thread under callgrind */
 	const struct bench_impl *impls[BENCH_MAX_IMPLS];
 };

@@ -195,7 +195,7 @@ struct run {
 	pthread_barrier_t barrier;
 	struct bench_thread th[BENCH_MAX_THREADS];
 	uint64_t ops; /* agreed by thread 0 after calibration */
-	bool abort;
+	atomic_bool abort;
 };
 
 /*
@@ -231,14 +231,15 @@ static void *bench_thread_main(void *arg)
 	if (!t->error)
 		t->error = impl->setup(t);
 	if (t->error)
-		r->abort = true;
+		atomic_store(&r->abort, true);
 	pthread_barrier_wait(&r->barrier);
-	if (r->abort)
+	if (atomic_load(&r->abort))
 		goto out;
 
 	/* warm up; calibrate unless the op count is fixed */
 	if (r->fixed_ops) {
-		uint64_t warm = round_up(r->fixed_ops < 10 * g ? r->fixed_ops : r->fixed_ops / 4, g);
+		uint64_t warm =
+			round_up(r->fixed_ops < 10 * g ? r->fixed_ops : r->fixed_ops / 4, g);
 		impl->run(t, warm);
 		t->calib_ops = r->fixed_ops;
 	} else {
@@ -296,8 +297,8 @@ static int run_one(const struct bench_suite *s, const struct bench_case *c,
 	peak_start(&pk);
 	if (impl->needs_machine) {
 		char cmdline[512], err[256];
-		snprintf(cmdline, sizeof(cmdline), "%s nr_cpus=%u", s->cmdline ? s->cmdline : "quiet",
-			 nr_threads < 2 ? 2 : nr_threads);
+		snprintf(cmdline, sizeof(cmdline), "%s nr_cpus=%u",
+			 s->cmdline ? s->cmdline : "quiet", nr_threads < 2 ? 2 : nr_threads);
 		int rc = kmm_machine_boot(cmdline, NULL, &r->m, err, sizeof(err));
 		if (rc) {
 			fprintf(stderr, "kmm-bench: %s/%s: boot \"%s\" failed (%d): %s\n", s->name,
@@ -335,8 +336,8 @@ static int run_one(const struct bench_suite *s, const struct bench_case *c,
 	double ns = 0;
 	for (unsigned i = 0; i < nr_threads; i++) {
 		if (r->th[i].error) {
-			fprintf(stderr, "kmm-bench: %s/%s/%s: thread %u: setup failed (%d)\n", s->name,
-				c->name, impl->name, i, r->th[i].error);
+			fprintf(stderr, "kmm-bench: %s/%s/%s: thread %u: setup failed (%d)\n",
+				s->name, c->name, impl->name, i, r->th[i].error);
 			ret = -1;
 		}
 		ns += (double)r->th[i].ns;
@@ -385,7 +386,6 @@ static const struct result *find_result(const char *suite, const char *bcase, co
 
 static void print_table(bool ir)
 {
-	const char *unit = ir ? "Ir/op" : "ns/op";
 	bool any = false;
 	for (size_t i = 0; i < nr_results; i++)
 		any |= results[i].ir == ir;
@@ -425,7 +425,6 @@ static void print_table(bool ir)
 		printf("%-6s %-14s %3u %12.2f %12s %10s %10s %10s  %s\n", k->suite, k->bcase,
 		       k->threads, k->value, fv, ratio, kkb, fkb, notes);
 	}
-	(void)unit;
 }
 
 /* ---- callgrind pass ---------------------------------------------------------------------- */
@@ -565,8 +564,7 @@ static int callgrind_one(const char *valgrind, const char *cgdir, const struct b
 	unsigned long fails = 0;
 	const char *line = strstr(buf, "cg-child ");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !line ||
-	    sscanf(line, "cg-child ops=%llu failures=%lu", &child_ops, &fails) != 2 ||
-	    !child_ops) {
+	    sscanf(line, "cg-child ops=%llu failures=%lu", &child_ops, &fails) != 2 || !child_ops) {
 		fprintf(stderr, "kmm-bench: callgrind run of %s/%s/%s failed; see %s\n", s->name,
 			c->name, impl->name, logfile);
 		return -1;
@@ -630,11 +628,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEED_ARG()                                                     \
-	do {                                                           \
-		if (!v)                                                \
-			die("%s needs an argument (see --help)", a);   \
-		i++;                                                   \
+#define NEED_ARG()                                                   \
+	do {                                                         \
+		if (!v)                                              \
+			die("%s needs an argument (see --help)", a); \
+		i++;                                                 \
 	} while (0)
 		if (!strcmp(a, "--suite")) {
 			NEED_ARG();
@@ -751,6 +749,72 @@ static int cg_child_main(const struct options *o)
 	return 1;
 }
 
+static int timing_pass(const struct options *o)
+{
+	int failed = 0;
+	printf("kmm-bench: timing pass, %.2g s per run%s\n", o->target_s,
+	       o->ops ? " (fixed --ops)" : "");
+	for (size_t i = 0; i < NR_SUITES; i++) {
+		const struct bench_suite *s = suites[i];
+		if (!suite_selected(o, s))
+			continue;
+		for (const struct bench_case *const *cp = s->cases; *cp; cp++) {
+			const struct bench_case *c = *cp;
+			if (!case_selected(o, c))
+				continue;
+			uint64_t ops = o->ops ? round_up(o->ops, c->granule ? c->granule : 1) : 0;
+			for (unsigned ti = 0; ti < o->nr_threads; ti++) {
+				for (int k = 0; k < BENCH_MAX_IMPLS && c->impls[k]; k++) {
+					struct result res;
+					if (run_one(s, c, c->impls[k], o->threads[ti], o, ops,
+						    &res)) {
+						failed++;
+						continue;
+					}
+					add_result(&res);
+					printf("  %-6s %-14s %-6s threads=%u %10.2f ns/op  ops=%" PRIu64
+					       "  peak=%ld KiB%s\n",
+					       s->name, c->name, res.impl, res.threads, res.value,
+					       res.ops, res.peak_kb,
+					       res.failures ? "  (failures)" : "");
+				}
+			}
+		}
+	}
+	return failed;
+}
+
+static int callgrind_pass(const struct options *o, const char *valgrind, const char *outdir)
+{
+	int failed = 0;
+	char cgdir[PATH_MAX + 16];
+	snprintf(cgdir, sizeof(cgdir), "%s/callgrind", outdir);
+	mkdir_p(cgdir);
+	printf("kmm-bench: callgrind pass (1 thread), output in %s/\n", cgdir);
+	for (size_t i = 0; i < NR_SUITES; i++) {
+		const struct bench_suite *s = suites[i];
+		if (!suite_selected(o, s))
+			continue;
+		for (const struct bench_case *const *cp = s->cases; *cp; cp++) {
+			const struct bench_case *c = *cp;
+			if (!case_selected(o, c))
+				continue;
+			for (int k = 0; k < BENCH_MAX_IMPLS && c->impls[k]; k++) {
+				struct result res;
+				if (callgrind_one(valgrind, cgdir, s, c, c->impls[k], o->ops,
+						  &res)) {
+					failed++;
+					continue;
+				}
+				add_result(&res);
+				printf("  %-6s %-14s %-6s %10.1f Ir/op  ops=%" PRIu64 "\n", s->name,
+				       c->name, res.impl, res.value, res.ops);
+			}
+		}
+	}
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -793,61 +857,10 @@ int main(int argc, char **argv)
 
 	uint64_t start = bench_now_ns();
 	int failed = 0;
-	if (o.timing) {
-		printf("kmm-bench: timing pass, %.2g s per run%s\n", o.target_s,
-		       o.ops ? " (fixed --ops)" : "");
-		for (size_t i = 0; i < NR_SUITES; i++) {
-			const struct bench_suite *s = suites[i];
-			if (!suite_selected(&o, s))
-				continue;
-			for (const struct bench_case *const *c = s->cases; *c; c++) {
-				if (!case_selected(&o, *c))
-					continue;
-				for (unsigned ti = 0; ti < o.nr_threads; ti++) {
-					for (int k = 0; k < BENCH_MAX_IMPLS && (*c)->impls[k]; k++) {
-						const struct bench_impl *impl = (*c)->impls[k];
-						uint64_t ops = o.ops ? round_up(o.ops, (*c)->granule ? (*c)->granule : 1) : 0;
-						struct result res;
-						if (run_one(s, *c, impl, o.threads[ti], &o, ops, &res)) {
-							failed++;
-							continue;
-						}
-						add_result(&res);
-						printf("  %-6s %-14s %-6s threads=%u  %10.2f ns/op  ops=%" PRIu64
-						       "  peak=%ld KiB%s\n",
-						       s->name, (*c)->name, impl->name, res.threads, res.value,
-						       res.ops, res.peak_kb, res.failures ? "  (failures)" : "");
-					}
-				}
-			}
-		}
-	}
-	if (have_valgrind) {
-		char cgdir[PATH_MAX + 16];
-		snprintf(cgdir, sizeof(cgdir), "%s/callgrind", outdir);
-		mkdir_p(cgdir);
-		printf("kmm-bench: callgrind pass (1 thread), output in %s/\n", cgdir);
-		for (size_t i = 0; i < NR_SUITES; i++) {
-			const struct bench_suite *s = suites[i];
-			if (!suite_selected(&o, s))
-				continue;
-			for (const struct bench_case *const *c = s->cases; *c; c++) {
-				if (!case_selected(&o, *c))
-					continue;
-				for (int k = 0; k < BENCH_MAX_IMPLS && (*c)->impls[k]; k++) {
-					struct result res;
-					if (callgrind_one(valgrind, cgdir, s, *c, (*c)->impls[k], o.ops,
-							  &res)) {
-						failed++;
-						continue;
-					}
-					add_result(&res);
-					printf("  %-6s %-14s %-6s %10.1f Ir/op  ops=%" PRIu64 "\n", s->name,
-					       (*c)->name, res.impl, res.value, res.ops);
-				}
-			}
-		}
-	}
+	if (o.timing)
+		failed += timing_pass(&o);
+	if (have_valgrind)
+		failed += callgrind_pass(&o, valgrind, outdir);
 	fclose(tsv);
 
 	print_table(false);

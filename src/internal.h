@@ -230,7 +230,7 @@ int kmm_unisolate_pageblock(struct kmm_machine *m, kmm_pfn_t pfn, int mt);
 
 /* ======== mm/show_mem.c ======== */
 void __show_mem(struct kmm_machine *m, const unsigned long *nodemask);
-/* "Node 0 DMA: 1*4kB (U) ... = 15908kB" for one zone */
+/* "Node 0 DMA: 1*4kB (U) ... = 15908kB" for one zone, without a newline */
 void show_zone_free_areas(struct kmm_machine *m, struct zone *z, struct seq_buf *sb);
 
 /* ======== mm/vmstat.c ======== */
@@ -242,6 +242,7 @@ void __mod_zone_page_state(struct kmm_machine *m, struct kmm_cpu *c, struct zone
 			   enum zone_stat_item item, long delta);
 void mod_zone_page_state(struct kmm_machine *m, struct zone *z, enum zone_stat_item item,
 			 long delta);
+/* NR_SLAB_*_B take bytes (page multiples) and are kept and read in pages, as Linux. */
 void __mod_node_page_state(struct kmm_machine *m, struct kmm_cpu *c, pg_data_t *pgdat,
 			   enum node_stat_item item, long delta);
 void mod_node_page_state(struct kmm_machine *m, pg_data_t *pgdat, enum node_stat_item item,
@@ -257,7 +258,11 @@ void count_vm_events(struct kmm_machine *m, enum vm_event_item item, unsigned lo
 void __count_numa_event(struct kmm_cpu *c, struct zone *z, enum numa_stat_item item);
 unsigned long sum_vm_event(struct kmm_machine *m, enum vm_event_item item);
 void refresh_zone_stat_thresholds(struct kmm_machine *m);
-/* Fold every CPU's deltas into the zones, nodes and global counters. */
+/*
+ * Fold per-CPU deltas into the zones, nodes and global counters: those of
+ * the caller's slot and of every slot no thread holds (claimed for the
+ * fold); a slot another thread holds keeps its deltas (below threshold).
+ */
 void refresh_cpu_vm_stats(struct kmm_machine *m);
 long global_zone_page_state(struct kmm_machine *m, enum zone_stat_item item);
 long global_node_page_state(struct kmm_machine *m, enum node_stat_item item);

@@ -162,8 +162,10 @@ static long zoneinfo_sum(struct kmm_machine *m, const char *text, const char *ke
 	int nid;
 
 	for_each_online_node(m, nid)
+	{
 		for (int i = 0; i < ZONE_MOVABLE; i++)
 			sum += zoneinfo_value(text, nid, zone_names[i], key);
+	}
 	return sum;
 }
 
@@ -191,8 +193,8 @@ static void check_free_agree(struct kmm_machine *m)
 		long zfree = zoneinfo_value(zoneinfo, zf[i].nid, zf[i].name, "\n  pages free");
 
 		if (zfree != (long)zf[i].pages)
-			fail_msg("node %d zone %s: zoneinfo says %ld free, buddyinfo %lu", zf[i].nid,
-				 zf[i].name, zfree, zf[i].pages);
+			fail_msg("node %d zone %s: zoneinfo says %ld free, buddyinfo %lu",
+				 zf[i].nid, zf[i].name, zfree, zf[i].pages);
 	}
 	free(buddy);
 	free(zoneinfo);
@@ -261,8 +263,8 @@ static void test_zoneinfo_layout(void **state)
 			assert_int_equal(has_node, populated_zone(z) && first);
 			if (populated_zone(z))
 				first = false;
-			bool has_pagesets = strstr(p, "\n  pagesets\n") &&
-					    strstr(p, "\n  pagesets\n") < next;
+			bool has_pagesets =
+				strstr(p, "\n  pagesets\n") && strstr(p, "\n  pagesets\n") < next;
 			assert_int_equal(has_pagesets, populated_zone(z));
 			if (!populated_zone(z)) {
 				/* the short form ends with the protection line */
@@ -276,7 +278,8 @@ static void test_zoneinfo_layout(void **state)
 				snprintf(cpu, sizeof(cpu), "\n    cpu: %d\n", m->nr_cpu_ids - 1);
 				assert_non_null(strstr(p, cpu));
 				assert_non_null(strstr(p, "\n  vm stats threshold: "));
-				assert_non_null(strstr(p, "\n  node_unreclaimable:  0\n  start_pfn:"));
+				assert_non_null(
+					strstr(p, "\n  node_unreclaimable:  0\n  start_pfn:"));
 				assert_int_equal(zoneinfo_value(zi, nid, zone_names[i],
 								"\n        managed  "),
 						 (long)zone_managed_pages(z));
@@ -304,7 +307,7 @@ static void test_vmstat_layout(void **state)
 	(void)state;
 	/* names in the kernel's order, each "name value" */
 	for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS + NR_VM_NUMA_EVENT_ITEMS + NR_VM_NODE_STAT_ITEMS +
-				2 + NR_VM_EVENT_ITEMS + 1;
+				    2 + NR_VM_EVENT_ITEMS + 1;
 	     i++) {
 		const char *name;
 		int k = i;
@@ -346,19 +349,32 @@ static void test_vmstat_layout(void **state)
 static void test_meminfo_layout(void **state)
 {
 	static const char *const names[] = {
-		"MemTotal",	  "MemFree",	     "MemAvailable",   "Buffers",
-		"Cached",	  "SwapCached",	     "Active",	       "Inactive",
-		"Active(anon)",	  "Inactive(anon)",  "Active(file)",   "Inactive(file)",
-		"Unevictable",	  "Mlocked",	     "SwapTotal",      "SwapFree",
-		"Dirty",	  "Writeback",	     "AnonPages",      "Mapped",
-		"Shmem",	  "KReclaimable",    "Slab",	       "SReclaimable",
-		"SUnreclaim",	  "KernelStack",     "PageTables",     "SecPageTables",
-		"NFS_Unstable",	  "Bounce",	     "WritebackTmp",   "CommitLimit",
-		"Committed_AS",	  "VmallocTotal",    "VmallocUsed",    "VmallocChunk",
-		"Percpu",	  "HardwareCorrupted", "AnonHugePages", "ShmemHugePages",
-		"ShmemPmdMapped", "FileHugePages",   "FilePmdMapped",  "HugePages_Total",
-		"HugePages_Free", "HugePages_Rsvd",  "HugePages_Surp", "Hugepagesize",
-		"Hugetlb",	  "DirectMap4k",     "DirectMap2M",    "DirectMap1G",
+		"MemTotal",	  "MemFree",
+		"MemAvailable",	  "Buffers",
+		"Cached",	  "SwapCached",
+		"Active",	  "Inactive",
+		"Active(anon)",	  "Inactive(anon)",
+		"Active(file)",	  "Inactive(file)",
+		"Unevictable",	  "Mlocked",
+		"SwapTotal",	  "SwapFree",
+		"Dirty",	  "Writeback",
+		"AnonPages",	  "Mapped",
+		"Shmem",	  "KReclaimable",
+		"Slab",		  "SReclaimable",
+		"SUnreclaim",	  "KernelStack",
+		"PageTables",	  "SecPageTables",
+		"NFS_Unstable",	  "Bounce",
+		"WritebackTmp",	  "CommitLimit",
+		"Committed_AS",	  "VmallocTotal",
+		"VmallocUsed",	  "VmallocChunk",
+		"Percpu",	  "HardwareCorrupted",
+		"AnonHugePages",  "ShmemHugePages",
+		"ShmemPmdMapped", "FileHugePages",
+		"FilePmdMapped",  "HugePages_Total",
+		"HugePages_Free", "HugePages_Rsvd",
+		"HugePages_Surp", "Hugepagesize",
+		"Hugetlb",	  "DirectMap4k",
+		"DirectMap2M",	  "DirectMap1G",
 	};
 	struct kmm_machine *m = boot();
 	char *mi = read_all(m, "/proc/meminfo");
@@ -427,8 +443,8 @@ static void test_pagetypeinfo_and_iomem(void **state)
 			while ((p = strstr(p, head)) && p != pt && p[-1] != '\n')
 				p++;
 			assert_non_null(p);
-			assert_int_equal(sscanf(p + strlen(head), "%lu %lu %lu %lu %lu", &c[0], &c[1],
-						&c[2], &c[3], &c[4]),
+			assert_int_equal(sscanf(p + strlen(head), "%lu %lu %lu %lu %lu", &c[0],
+						&c[1], &c[2], &c[3], &c[4]),
 					 MIGRATE_TYPES);
 			for (int t = 0; t < MIGRATE_TYPES; t++)
 				sum += c[t];
@@ -632,9 +648,14 @@ static struct zone *first_populated(struct kmm_machine *m)
 	int nid;
 
 	for_each_online_node(m, nid)
-		for (int i = 0; i < MAX_NR_ZONES; i++)
-			if (populated_zone(&NODE_DATA(m, nid)->node_zones[i]))
-				return &NODE_DATA(m, nid)->node_zones[i];
+	{
+		for (int i = 0; i < MAX_NR_ZONES; i++) {
+			struct zone *z = &NODE_DATA(m, nid)->node_zones[i];
+
+			if (populated_zone(z))
+				return z;
+		}
+	}
 	fail_msg("no populated zone");
 	return NULL;
 }
@@ -768,8 +789,7 @@ static void test_page_flags_and_dump(void **state)
 			      (5UL << KMM_SECTIONS_PGSHIFT);
 
 	(void)state;
-	snprintf(want, sizeof(want), "0x%lx(locked|reserved|head|section=5|node=1|zone=2)",
-		 flags);
+	snprintf(want, sizeof(want), "0x%lx(locked|reserved|head|section=5|node=1|zone=2)", flags);
 	assert_int_equal(format_page_flags(buf, sizeof(buf), flags), (int)strlen(want));
 	assert_string_equal(buf, want);
 	assert_int_equal(format_page_flags(buf, sizeof(buf), 0), 28);
@@ -782,8 +802,8 @@ static void test_page_flags_and_dump(void **state)
 	dump_page(m, p + 1, "testing dump_page");
 	kmm_log_read(m, log, KMM_LOG_BUF_SIZE);
 	char line[128];
-	snprintf(line, sizeof(line), "page:%016lx refcount:1 mapcount:",
-		 (unsigned long)(uintptr_t)(p + 1));
+	snprintf(line, sizeof(line),
+		 "page:%016lx refcount:1 mapcount:", (unsigned long)(uintptr_t)(p + 1));
 	assert_non_null(strstr(log, line));
 	snprintf(line, sizeof(line), "pfn:0x%lx\n", (unsigned long)kmm_page_to_pfn(m, p + 1));
 	assert_non_null(strstr(log, line));

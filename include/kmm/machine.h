@@ -132,6 +132,7 @@ struct kmm_log {
 	kmm_spinlock_t lock;
 	int console_loglevel; /* lines with level < this reach the console */
 	uint64_t head;        /* bytes ever written */
+	uint64_t boot_ns;     /* port time at boot, for record timestamps */
 	char buf[KMM_LOG_BUF_SIZE];
 };
 

@@ -24,6 +24,11 @@ static void show_val_kb(struct seq_buf *sb, const char *s, unsigned long pages)
 	seq_buf_printf(sb, "%s%8lu kB\n", s, K(pages));
 }
 
+static unsigned long gnps(struct kmm_machine *m, enum node_stat_item item)
+{
+	return (unsigned long)global_node_page_state(m, item);
+}
+
 static unsigned long read_totalreserve_pages(struct kmm_machine *m)
 {
 	unsigned long v;
@@ -46,7 +51,8 @@ static unsigned long free_pages_exact(struct kmm_machine *m)
 			struct zone *z = &NODE_DATA(m, nid)->node_zones[i];
 
 			if (populated_zone(z))
-				free += (unsigned long)zone_page_state_snapshot(m, z, NR_FREE_PAGES);
+				free += (unsigned long)zone_page_state_snapshot(m, z,
+										NR_FREE_PAGES);
 		}
 	}
 	return free;
@@ -60,20 +66,20 @@ static unsigned long si_mem_available(struct kmm_machine *m, unsigned long free)
 	int nid;
 
 	for_each_online_node(m, nid)
+	{
 		for (int i = 0; i < MAX_NR_ZONES; i++)
 			wmark_low += low_wmark_pages(&NODE_DATA(m, nid)->node_zones[i]);
+	}
 
 	available = (long)free - (long)read_totalreserve_pages(m);
 
 	/* at least half of the page cache, or the low watermark's worth, stays */
-	pagecache = (unsigned long)global_node_page_state(m, NR_ACTIVE_FILE) +
-		    (unsigned long)global_node_page_state(m, NR_INACTIVE_FILE);
+	pagecache = gnps(m, NR_ACTIVE_FILE) + gnps(m, NR_INACTIVE_FILE);
 	pagecache -= KMM_MIN(pagecache / 2, wmark_low);
 	available += (long)pagecache;
 
 	/* likewise for reclaimable slab and other reclaimable kernel memory */
-	reclaimable = (unsigned long)global_node_page_state(m, NR_SLAB_RECLAIMABLE_B) +
-		      (unsigned long)global_node_page_state(m, NR_KERNEL_MISC_RECLAIMABLE);
+	reclaimable = gnps(m, NR_SLAB_RECLAIMABLE_B) + gnps(m, NR_KERNEL_MISC_RECLAIMABLE);
 	reclaimable -= KMM_MIN(reclaimable / 2, wmark_low);
 	available += (long)reclaimable;
 
@@ -150,19 +156,18 @@ void kmm_proc_show_meminfo(struct kmm_machine *m, struct seq_buf *sb)
 	totalram = atomic_load_explicit(&m->totalram_pages, memory_order_relaxed);
 	free = free_pages_exact(m);
 	available = si_mem_available(m, free);
-	swapcache = (unsigned long)global_node_page_state(m, NR_SWAPCACHE);
+	swapcache = gnps(m, NR_SWAPCACHE);
 	{
-		long c = global_node_page_state(m, NR_FILE_PAGES) - (long)swapcache -
-			 (long)buffers;
+		long c = global_node_page_state(m, NR_FILE_PAGES) - (long)swapcache - (long)buffers;
 		cached = c < 0 ? 0 : (unsigned long)c;
 	}
-	active_anon = (unsigned long)global_node_page_state(m, NR_ACTIVE_ANON);
-	inactive_anon = (unsigned long)global_node_page_state(m, NR_INACTIVE_ANON);
-	active_file = (unsigned long)global_node_page_state(m, NR_ACTIVE_FILE);
-	inactive_file = (unsigned long)global_node_page_state(m, NR_INACTIVE_FILE);
-	unevictable = (unsigned long)global_node_page_state(m, NR_UNEVICTABLE);
-	sreclaimable = (unsigned long)global_node_page_state(m, NR_SLAB_RECLAIMABLE_B);
-	sunreclaim = (unsigned long)global_node_page_state(m, NR_SLAB_UNRECLAIMABLE_B);
+	active_anon = gnps(m, NR_ACTIVE_ANON);
+	inactive_anon = gnps(m, NR_INACTIVE_ANON);
+	active_file = gnps(m, NR_ACTIVE_FILE);
+	inactive_file = gnps(m, NR_INACTIVE_FILE);
+	unevictable = gnps(m, NR_UNEVICTABLE);
+	sreclaimable = gnps(m, NR_SLAB_RECLAIMABLE_B);
+	sunreclaim = gnps(m, NR_SLAB_UNRECLAIMABLE_B);
 
 	show_val_kb(sb, "MemTotal:       ", totalram);
 	show_val_kb(sb, "MemFree:        ", free);
@@ -180,29 +185,21 @@ void kmm_proc_show_meminfo(struct kmm_machine *m, struct seq_buf *sb)
 	show_val_kb(sb, "Mlocked:        ", (unsigned long)global_zone_page_state(m, NR_MLOCK));
 	show_val_kb(sb, "SwapTotal:      ", 0);
 	show_val_kb(sb, "SwapFree:       ", 0);
-	show_val_kb(sb, "Dirty:          ",
-		    (unsigned long)global_node_page_state(m, NR_FILE_DIRTY));
-	show_val_kb(sb, "Writeback:      ", (unsigned long)global_node_page_state(m, NR_WRITEBACK));
-	show_val_kb(sb, "AnonPages:      ",
-		    (unsigned long)global_node_page_state(m, NR_ANON_MAPPED));
-	show_val_kb(sb, "Mapped:         ",
-		    (unsigned long)global_node_page_state(m, NR_FILE_MAPPED));
-	show_val_kb(sb, "Shmem:          ", (unsigned long)global_node_page_state(m, NR_SHMEM));
-	show_val_kb(sb, "KReclaimable:   ",
-		    sreclaimable +
-			    (unsigned long)global_node_page_state(m, NR_KERNEL_MISC_RECLAIMABLE));
+	show_val_kb(sb, "Dirty:          ", gnps(m, NR_FILE_DIRTY));
+	show_val_kb(sb, "Writeback:      ", gnps(m, NR_WRITEBACK));
+	show_val_kb(sb, "AnonPages:      ", gnps(m, NR_ANON_MAPPED));
+	show_val_kb(sb, "Mapped:         ", gnps(m, NR_FILE_MAPPED));
+	show_val_kb(sb, "Shmem:          ", gnps(m, NR_SHMEM));
+	show_val_kb(sb, "KReclaimable:   ", sreclaimable + gnps(m, NR_KERNEL_MISC_RECLAIMABLE));
 	show_val_kb(sb, "Slab:           ", sreclaimable + sunreclaim);
 	show_val_kb(sb, "SReclaimable:   ", sreclaimable);
 	show_val_kb(sb, "SUnreclaim:     ", sunreclaim);
-	seq_buf_printf(sb, "KernelStack:    %8lu kB\n",
-		       (unsigned long)global_node_page_state(m, NR_KERNEL_STACK_KB));
-	show_val_kb(sb, "PageTables:     ", (unsigned long)global_node_page_state(m, NR_PAGETABLE));
-	show_val_kb(sb, "SecPageTables:  ",
-		    (unsigned long)global_node_page_state(m, NR_SECONDARY_PAGETABLE));
+	seq_buf_printf(sb, "KernelStack:    %8lu kB\n", gnps(m, NR_KERNEL_STACK_KB));
+	show_val_kb(sb, "PageTables:     ", gnps(m, NR_PAGETABLE));
+	show_val_kb(sb, "SecPageTables:  ", gnps(m, NR_SECONDARY_PAGETABLE));
 	show_val_kb(sb, "NFS_Unstable:   ", 0);
 	show_val_kb(sb, "Bounce:         ", (unsigned long)global_zone_page_state(m, NR_BOUNCE));
-	show_val_kb(sb, "WritebackTmp:   ",
-		    (unsigned long)global_node_page_state(m, NR_WRITEBACK_TEMP));
+	show_val_kb(sb, "WritebackTmp:   ", gnps(m, NR_WRITEBACK_TEMP));
 	/* vm_commit_limit(): overcommit_ratio% of RAM, plus swap (none) */
 	show_val_kb(sb, "CommitLimit:    ", totalram * OVERCOMMIT_RATIO / 100);
 	show_val_kb(sb, "Committed_AS:   ", 0);
@@ -211,14 +208,11 @@ void kmm_proc_show_meminfo(struct kmm_machine *m, struct seq_buf *sb)
 	show_val_kb(sb, "VmallocChunk:   ", 0);
 	show_val_kb(sb, "Percpu:         ", 0);
 	seq_buf_printf(sb, "HardwareCorrupted: %5lu kB\n", 0UL);
-	show_val_kb(sb, "AnonHugePages:  ", (unsigned long)global_node_page_state(m, NR_ANON_THPS));
-	show_val_kb(sb, "ShmemHugePages: ",
-		    (unsigned long)global_node_page_state(m, NR_SHMEM_THPS));
-	show_val_kb(sb, "ShmemPmdMapped: ",
-		    (unsigned long)global_node_page_state(m, NR_SHMEM_PMDMAPPED));
-	show_val_kb(sb, "FileHugePages:  ", (unsigned long)global_node_page_state(m, NR_FILE_THPS));
-	show_val_kb(sb, "FilePmdMapped:  ",
-		    (unsigned long)global_node_page_state(m, NR_FILE_PMDMAPPED));
+	show_val_kb(sb, "AnonHugePages:  ", gnps(m, NR_ANON_THPS));
+	show_val_kb(sb, "ShmemHugePages: ", gnps(m, NR_SHMEM_THPS));
+	show_val_kb(sb, "ShmemPmdMapped: ", gnps(m, NR_SHMEM_PMDMAPPED));
+	show_val_kb(sb, "FileHugePages:  ", gnps(m, NR_FILE_THPS));
+	show_val_kb(sb, "FilePmdMapped:  ", gnps(m, NR_FILE_PMDMAPPED));
 
 	/* hugetlb_report_meminfo(): the default 2 MiB hstate, no pages yet */
 	seq_buf_printf(sb,

@@ -44,8 +44,7 @@ static const char *path_below(const char *dir, const char *path)
  * Give the first component of @below to @fn: a directory if more components
  * follow, or if @leaf_is_dir (@below names a directory itself).
  */
-static void emit_component(const char *below, bool leaf_is_dir, kmm_proc_filldir_t fn,
-			   void *ctx)
+static void emit_component(const char *below, bool leaf_is_dir, kmm_proc_filldir_t fn, void *ctx)
 {
 	char name[KMM_PROC_NAME_MAX];
 	size_t n = 0;
@@ -125,8 +124,7 @@ static void sysctl_node_show(struct kmm_machine *m, const void *data, struct seq
 	kmm_sysctl_show(m, data, sb);
 }
 
-static int sysctl_node_write(struct kmm_machine *m, const void *data, const char *text,
-			     size_t len)
+static int sysctl_node_write(struct kmm_machine *m, const void *data, const char *text, size_t len)
 {
 	char buf[256];
 
@@ -176,9 +174,12 @@ static const struct kmm_proc_provider core_providers[] = {
 };
 
 static const struct kmm_proc_table proc_core_table = {
-	core_files, KMM_ARRAY_SIZE(core_files),
-	core_dirs,  KMM_ARRAY_SIZE(core_dirs),
-	core_providers, KMM_ARRAY_SIZE(core_providers),
+	.files = core_files,
+	.nr_files = KMM_ARRAY_SIZE(core_files),
+	.dirs = core_dirs,
+	.nr_dirs = KMM_ARRAY_SIZE(core_dirs),
+	.providers = core_providers,
+	.nr_providers = KMM_ARRAY_SIZE(core_providers),
 };
 
 /* Every table of the tree; a subsystem with files adds its table here. */
@@ -186,9 +187,10 @@ static const struct kmm_proc_table *const kmm_proc_tables[] = {
 	&proc_core_table,
 };
 
-#define for_each_proc_table(t)                                                 \
-	for (unsigned tbl_i_ = 0;                                                 \
-	     tbl_i_ < KMM_ARRAY_SIZE(kmm_proc_tables) && ((t) = kmm_proc_tables[tbl_i_]); tbl_i_++)
+#define for_each_proc_table(t)                                                            \
+	for (unsigned tbl_i_ = 0;                                                         \
+	     tbl_i_ < KMM_ARRAY_SIZE(kmm_proc_tables) && ((t) = kmm_proc_tables[tbl_i_]); \
+	     tbl_i_++)
 
 /* ---- lookup ------------------------------------------------------------------- */
 

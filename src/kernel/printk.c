@@ -14,6 +14,7 @@ void kmm_log_init(struct kmm_machine *m, const struct kmm_boot_opts *opts)
 	spin_lock_init(&m->log.lock);
 	m->log.console_loglevel = 7; /* CONSOLE_LOGLEVEL_DEFAULT */
 	m->log.head = 0;
+	m->log.boot_ns = kmm_port_time_ns();
 	if (opts)
 		m->opts = *opts;
 }
@@ -21,6 +22,14 @@ void kmm_log_init(struct kmm_machine *m, const struct kmm_boot_opts *opts)
 static void log_store(struct kmm_machine *m, const char *line, size_t len)
 {
 	struct kmm_log *l = &m->log;
+	/* each record carries its time since boot, as dmesg shows it */
+	char ts[32];
+	uint64_t ns = kmm_port_time_ns() - l->boot_ns;
+	int n = kmm_snprintf(ts, sizeof(ts), "[%5llu.%06llu] ", (unsigned long long)(ns / 1000000000u),
+			     (unsigned long long)(ns % 1000000000u / 1000u));
+	for (int i = 0; i < n; i++)
+		l->buf[(l->head + (uint64_t)i) % KMM_LOG_BUF_SIZE] = ts[i];
+	l->head += (uint64_t)n;
 	for (size_t i = 0; i <= len; i++)
 		l->buf[(l->head + i) % KMM_LOG_BUF_SIZE] = i < len ? line[i] : '\n';
 	l->head += len + 1;

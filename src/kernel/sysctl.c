@@ -23,10 +23,10 @@
 
 /* ---- the knobs ------------------------------------------------------------------ */
 
-#define VM_FIELD(f)                                                            \
-	static int *vm_##f(struct kmm_machine *m)                              \
-	{                                                                      \
-		return &m->vm.f;                                               \
+#define VM_FIELD(f)                               \
+	static int *vm_##f(struct kmm_machine *m) \
+	{                                         \
+		return &m->vm.f;                  \
 	}
 VM_FIELD(min_free_kbytes)
 VM_FIELD(watermark_scale_factor)
@@ -57,8 +57,8 @@ const struct kmm_sysctl kmm_sysctl_table[] = {
 	{ "vm/percpu_pagelist_high_fraction", vm_percpu_pagelist_high_fraction, 1, 0, INT_MAX,
 	  zone_pcp_update_all, pcp_fraction_valid },
 	{ "vm/watermark_boost_factor", vm_watermark_boost_factor, 1, 0, INT_MAX, NULL, NULL },
-	{ "vm/watermark_scale_factor", vm_watermark_scale_factor, 1, 1, 3000,
-	  setup_per_zone_wmarks, NULL },
+	{ "vm/watermark_scale_factor", vm_watermark_scale_factor, 1, 1, 3000, setup_per_zone_wmarks,
+	  NULL },
 };
 const unsigned kmm_sysctl_count = KMM_ARRAY_SIZE(kmm_sysctl_table);
 
@@ -115,8 +115,7 @@ static int sysctl_parse(const struct kmm_sysctl *s, const char *text, int *vals,
 	return n ? 0 : -KMM_EINVAL;
 }
 
-int kmm_sysctl_write(struct kmm_machine *m, const struct kmm_sysctl *s, const char *text,
-		     bool boot)
+int kmm_sysctl_write(struct kmm_machine *m, const struct kmm_sysctl *s, const char *text, bool boot)
 {
 	int vals[SYSCTL_MAX_NR];
 	long long bad;

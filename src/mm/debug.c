@@ -23,11 +23,10 @@ static const char *const pageflag_names[__NR_PAGEFLAGS] = { KMM_PAGEFLAGS(KMM_PG
 
 /* The order in which %pGp lists them (Linux 6.1's __def_pageflag_names). */
 static const unsigned char pageflag_print_order[] = {
-	PG_locked,	 PG_waiters,	PG_referenced,	PG_uptodate,  PG_dirty,
-	PG_lru,		 PG_active,	PG_workingset,	PG_slab,      PG_owner_priv_1,
-	PG_arch_1,	 PG_reserved,	PG_private,	PG_private_2, PG_writeback,
-	PG_head,	 PG_mappedtodisk, PG_reclaim,	PG_swapbacked, PG_unevictable,
-	PG_mlocked,	 PG_hwpoison,	PG_young,	PG_idle,
+	PG_locked,     PG_waiters,     PG_referenced, PG_uptodate,     PG_dirty,	PG_lru,
+	PG_active,     PG_workingset,  PG_slab,	      PG_owner_priv_1, PG_arch_1,	PG_reserved,
+	PG_private,    PG_private_2,   PG_writeback,  PG_head,	       PG_mappedtodisk, PG_reclaim,
+	PG_swapbacked, PG_unevictable, PG_mlocked,    PG_hwpoison,     PG_young,	PG_idle,
 };
 _Static_assert(sizeof(pageflag_print_order) == __NR_PAGEFLAGS,
 	       "every page flag needs a place in pageflag_print_order");
@@ -96,7 +95,9 @@ struct gfp_name {
 	gfp_t mask;
 	const char *name;
 };
+/* clang-format off */
 #define GFP_NAME(flag) { flag, #flag }
+/* clang-format on */
 
 /*
  * Linux 6.1's __def_gfpflag_names without __GFP_ATOMIC (gone in 6.3, as in

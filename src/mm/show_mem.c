@@ -50,7 +50,7 @@ static unsigned long zone_free_pcp(struct kmm_machine *m, struct zone *z)
 static void show_migration_types(struct seq_buf *sb, unsigned types)
 {
 	static const char letters[MIGRATE_TYPES] = {
-		[MIGRATE_UNMOVABLE] = 'U',   [MIGRATE_MOVABLE] = 'M', [MIGRATE_RECLAIMABLE] = 'E',
+		[MIGRATE_UNMOVABLE] = 'U',  [MIGRATE_MOVABLE] = 'M', [MIGRATE_RECLAIMABLE] = 'E',
 		[MIGRATE_HIGHATOMIC] = 'H', [MIGRATE_ISOLATE] = 'I',
 	};
 	char tmp[MIGRATE_TYPES + 1];
@@ -127,8 +127,8 @@ static void show_free_areas(struct kmm_machine *m, const unsigned long *nodemask
 		       global_node_page_state(m, NR_WRITEBACK),
 		       global_node_page_state(m, NR_SLAB_RECLAIMABLE_B),
 		       global_node_page_state(m, NR_SLAB_UNRECLAIMABLE_B),
-		       global_node_page_state(m, NR_FILE_MAPPED), global_node_page_state(m, NR_SHMEM),
-		       global_node_page_state(m, NR_PAGETABLE),
+		       global_node_page_state(m, NR_FILE_MAPPED),
+		       global_node_page_state(m, NR_SHMEM), global_node_page_state(m, NR_PAGETABLE),
 		       global_node_page_state(m, NR_SECONDARY_PAGETABLE),
 		       global_zone_page_state(m, NR_BOUNCE),
 		       global_node_page_state(m, NR_KERNEL_MISC_RECLAIMABLE),
@@ -225,7 +225,8 @@ static void show_free_areas(struct kmm_machine *m, const unsigned long *nodemask
 				" free_cma:%lukB",
 				pgdat->node_id, z->name, K(zone_page_state(z, NR_FREE_PAGES)),
 				K(atomic_load_explicit(&z->watermark_boost, memory_order_relaxed)),
-				K(min_wmark_pages(z)), K(low_wmark_pages(z)), K(high_wmark_pages(z)),
+				K(min_wmark_pages(z)), K(low_wmark_pages(z)),
+				K(high_wmark_pages(z)),
 				K(atomic_load_explicit(&z->nr_reserved_highatomic,
 						       memory_order_relaxed)),
 				K(zone_page_state(z, NR_ZONE_ACTIVE_ANON)),
@@ -235,8 +236,8 @@ static void show_free_areas(struct kmm_machine *m, const unsigned long *nodemask
 				K(zone_page_state(z, NR_ZONE_UNEVICTABLE)),
 				K(zone_page_state(z, NR_ZONE_WRITE_PENDING)), K(z->present_pages),
 				K(zone_managed_pages(z)), K(zone_page_state(z, NR_MLOCK)),
-				K(zone_page_state(z, NR_BOUNCE)), K(zone_free_pcp(m, z)), K(local_pcp),
-				K(zone_page_state(z, NR_FREE_CMA_PAGES)));
+				K(zone_page_state(z, NR_BOUNCE)), K(zone_free_pcp(m, z)),
+				K(local_pcp), K(zone_page_state(z, NR_FREE_CMA_PAGES)));
 			show_line(m, sb);
 
 			seq_buf_puts(sb, "lowmem_reserve[]:");

@@ -29,12 +29,10 @@
 /* ---- name tables ------------------------------------------------------------ */
 
 #define KMM_STAT_NAME(e, s) [e] = s,
-const char *const vmstat_zone_names[NR_VM_ZONE_STAT_ITEMS] = { KMM_ZONE_STAT_ITEMS(
-	KMM_STAT_NAME) };
+const char *const vmstat_zone_names[NR_VM_ZONE_STAT_ITEMS] = { KMM_ZONE_STAT_ITEMS(KMM_STAT_NAME) };
 const char *const vmstat_numa_names[NR_VM_NUMA_EVENT_ITEMS] = { KMM_NUMA_STAT_ITEMS(
 	KMM_STAT_NAME) };
-const char *const vmstat_node_names[NR_VM_NODE_STAT_ITEMS] = { KMM_NODE_STAT_ITEMS(
-	KMM_STAT_NAME) };
+const char *const vmstat_node_names[NR_VM_NODE_STAT_ITEMS] = { KMM_NODE_STAT_ITEMS(KMM_STAT_NAME) };
 const char *const vmstat_event_names[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(KMM_STAT_NAME) };
 #undef KMM_STAT_NAME
 
@@ -219,8 +217,8 @@ long zone_page_state_snapshot(struct kmm_machine *m, struct zone *z, enum zone_s
 static unsigned long zone_numa_event_state(struct kmm_machine *m, struct zone *z,
 					   enum numa_stat_item item)
 {
-	unsigned long x = (unsigned long)atomic_load_explicit(&z->vm_numa_event[item],
-							      memory_order_relaxed);
+	unsigned long x =
+		(unsigned long)atomic_load_explicit(&z->vm_numa_event[item], memory_order_relaxed);
 
 	if (z->per_cpu_zonestats)
 		for (int cpu = 0; cpu < m->nr_cpu_ids; cpu++)
@@ -231,8 +229,8 @@ static unsigned long zone_numa_event_state(struct kmm_machine *m, struct zone *z
 
 static unsigned long global_numa_event_state(struct kmm_machine *m, enum numa_stat_item item)
 {
-	unsigned long x = (unsigned long)atomic_load_explicit(&m->vm_numa_event[item],
-							      memory_order_relaxed);
+	unsigned long x =
+		(unsigned long)atomic_load_explicit(&m->vm_numa_event[item], memory_order_relaxed);
 	int nid;
 
 	for_each_online_node(m, nid)
@@ -353,7 +351,8 @@ static void fold_cpu(struct kmm_machine *m, struct kmm_cpu *c)
 						      memory_order_relaxed);
 			if (!v)
 				continue;
-			atomic_store_explicit(&pn->vm_node_stat_diff[item], 0, memory_order_relaxed);
+			atomic_store_explicit(&pn->vm_node_stat_diff[item], 0,
+					      memory_order_relaxed);
 			node_page_state_add(m, v, pgdat, (enum node_stat_item)item);
 		}
 	}
@@ -372,9 +371,8 @@ void refresh_cpu_vm_stats(struct kmm_machine *m)
 			fold_cpu(m, c); /* our own slot, bound or borrowed */
 			continue;
 		}
-		if (!atomic_compare_exchange_strong_explicit(&c->owner, &expected, tok,
-							     memory_order_acquire,
-							     memory_order_relaxed))
+		if (!atomic_compare_exchange_strong_explicit(
+			    &c->owner, &expected, tok, memory_order_acquire, memory_order_relaxed))
 			continue; /* another thread runs there: its deltas stay */
 		fold_cpu(m, c);
 		atomic_store_explicit(&c->owner, 0, memory_order_release);
@@ -441,8 +439,7 @@ static void pagetypeinfo_showfree_print(struct seq_buf *sb, pg_data_t *pgdat, in
 			unsigned long n = 0;
 
 			capped[mt][o] = false;
-			list_for_each(curr, &z->free_area[o].free_list[mt])
-			{
+			list_for_each (curr, &z->free_area[o].free_list[mt]) {
 				if (++n >= PAGETYPEINFO_WALK_CAP) {
 					capped[mt][o] = true;
 					break;
@@ -589,13 +586,12 @@ static void zoneinfo_show_print(struct kmm_machine *m, struct seq_buf *sb, pg_da
 		int count = 0, high = 0, batch = 0, threshold = 0;
 
 		if (z->per_cpu_pageset) {
+			/* written with relaxed atomics for lockless readers like this one */
 			struct per_cpu_pages *pcp = &z->per_cpu_pageset[cpu];
 
-			spin_lock(&pcp->lock);
-			count = pcp->count;
-			high = pcp->high;
-			batch = pcp->batch;
-			spin_unlock(&pcp->lock);
+			count = __atomic_load_n(&pcp->count, __ATOMIC_RELAXED);
+			high = __atomic_load_n(&pcp->high, __ATOMIC_RELAXED);
+			batch = __atomic_load_n(&pcp->batch, __ATOMIC_RELAXED);
 		}
 		if (z->per_cpu_zonestats)
 			threshold = atomic_load_explicit(&z->per_cpu_zonestats[cpu].stat_threshold,

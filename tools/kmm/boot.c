@@ -53,7 +53,8 @@ static int boot_main(int argc, char **argv)
 		const char *a = argv[i];
 		if (!params_done && (!strcmp(a, "-c") || !strcmp(a, "-f"))) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "kmm boot: %s needs an argument (see kmm boot --help)\n",
+				fprintf(stderr,
+					"kmm boot: %s needs an argument (see kmm boot --help)\n",
 					a);
 				free(src);
 				return CLI_EXIT_USAGE;

@@ -89,10 +89,8 @@ extern const struct cli_cmd *const cli_commands[];
 const struct cli_cmd *cli_find_command(const char *name);
 
 extern const struct cli_cmd cli_cmd_cat, cli_cmd_echo, cli_cmd_ls;
-extern const struct cli_cmd cli_cmd_alloc_pages, cli_cmd_free_pages, cli_cmd_allocs,
-	cli_cmd_drain;
-extern const struct cli_cmd cli_cmd_dmesg, cli_cmd_sleep, cli_cmd_help, cli_cmd_exit,
-	cli_cmd_quit;
+extern const struct cli_cmd cli_cmd_alloc_pages, cli_cmd_free_pages, cli_cmd_allocs, cli_cmd_drain;
+extern const struct cli_cmd cli_cmd_dmesg, cli_cmd_sleep, cli_cmd_help, cli_cmd_exit, cli_cmd_quit;
 
 void cli_shell_init(struct cli_shell *sh, struct kmm_machine *m);
 /* Frees every remembered block and the shell's own memory. */
@@ -133,7 +131,7 @@ void cli_free_group(struct cli_shell *sh, struct cli_alloc_group *g);
 
 struct cli_console {
 	FILE *fp;
-	uint64_t t0_ns;         /* time of the boot call: the zero of timestamps */
+	uint64_t t0_ns;		/* time of the boot call: the zero of timestamps */
 	unsigned long nr_lines; /* lines written so far */
 };
 

@@ -98,21 +98,21 @@ const struct cli_cmd cli_cmd_sleep = {
 static int cmd_exit(struct cli_shell *sh, int argc, char **argv)
 {
 	long status = 0;
-	if (argc > 2 || (argc == 2 && (!cli_parse_long(argv[1], &status) || status < 0 ||
-				       status > 255)))
+	if (argc > 2 ||
+	    (argc == 2 && (!cli_parse_long(argv[1], &status) || status < 0 || status > 255)))
 		return cli_usage(sh, !strcmp(argv[0], "quit") ? &cli_cmd_quit : &cli_cmd_exit,
 				 "expected a status 0-255");
 	sh->exit_status = (int)status;
 	return CLI_QUIT;
 }
 
-#define EXIT_DOC(n)                                                                          \
-	{                                                                                    \
-		.name = n, .synopsis = n " [STATUS]",                                        \
-		.summary = "leave the shell (and shut the machine down)",                   \
+#define EXIT_DOC(n)                                                                              \
+	{                                                                                        \
+		.name = n, .synopsis = n " [STATUS]",                                            \
+		.summary = "leave the shell (and shut the machine down)",                        \
 		.description = "Stops reading commands.  kmm shuts the machine down and exits\n" \
-			       "with STATUS (default 0).  `exit` and `quit` are the same.",  \
-		.examples = n "\n" n " 3",                                                    \
+			       "with STATUS (default 0).  `exit` and `quit` are the same.",      \
+		.examples = n "\n" n " 3",                                                       \
 	}
 
 const struct cli_cmd cli_cmd_exit = { .doc = EXIT_DOC("exit"), .run = cmd_exit };

@@ -66,8 +66,7 @@ void cli_free_group(struct cli_shell *sh, struct cli_alloc_group *g)
 		__kmm_free_pages(sh->m, g->pages[i], g->orders[i]);
 	free(g->pages);
 	free(g->orders);
-	memmove(&sh->groups[idx], &sh->groups[idx + 1],
-		(sh->nr_groups - idx - 1) * sizeof(*g));
+	memmove(&sh->groups[idx], &sh->groups[idx + 1], (sh->nr_groups - idx - 1) * sizeof(*g));
 	sh->nr_groups--;
 }
 
@@ -164,16 +163,17 @@ static int cmd_alloc_pages(struct cli_shell *sh, int argc, char **argv)
 	if (done < count) {
 		kmm_format_gfp(gfpbuf, sizeof(gfpbuf), gfp);
 		if (done == 0 && nid >= 0)
-			return cli_error(sh,
-					 "alloc_pages: order %lu allocation failed (gfp=%s, node %ld)",
-					 order, gfpbuf, nid);
+			return cli_error(
+				sh, "alloc_pages: order %lu allocation failed (gfp=%s, node %ld)",
+				order, gfpbuf, nid);
 		if (done == 0)
 			return cli_error(sh, "alloc_pages: order %lu allocation failed (gfp=%s)",
 					 order, gfpbuf);
-		return cli_error(sh,
-				 "alloc_pages: order %lu allocation failed (gfp=%s) after %lu of %lu "
-				 "blocks; those are kept as %s",
-				 order, gfpbuf, done, count, name);
+		return cli_error(
+			sh,
+			"alloc_pages: order %lu allocation failed (gfp=%s) after %lu of %lu "
+			"blocks; those are kept as %s",
+			order, gfpbuf, done, count, name);
 	}
 	return CLI_OK;
 }

@@ -53,6 +53,8 @@ void cli_console_write(void *ctx, int level, const char *line, size_t len)
 	(void)level;
 	if (!con || !con->fp)
 		return;
+	/* Other simulated CPUs (host threads) may log at the same time. */
+	flockfile(con->fp);
 	if (!has_timestamp(line, len)) {
 		uint64_t t = now_ns() - con->t0_ns;
 		fprintf(con->fp, "[%5lu.%06lu] ", (unsigned long)(t / 1000000000u),
@@ -61,6 +63,7 @@ void cli_console_write(void *ctx, int level, const char *line, size_t len)
 	fwrite(line, 1, len, con->fp);
 	fputc('\n', con->fp);
 	con->nr_lines++;
+	funlockfile(con->fp);
 }
 
 struct kmm_machine *cli_boot_machine(const char *cmdline, struct cli_console *con,

@@ -231,9 +231,10 @@ static int chapter_buddy(struct demo *d)
 	/* Start from a known state: nothing parked on per-CPU lists. */
 	kmm_drain_all_pages(d->m);
 
-	step(d, "The buddy allocator keeps free memory in blocks of 2^order pages (order 0 = "
-		"4 KiB ... order %d = %lu KiB); /proc/buddyinfo counts the free blocks of each "
-		"order, per node and zone:",
+	step(d,
+	     "The buddy allocator keeps free memory in blocks of 2^order pages (order 0 = "
+	     "4 KiB ... order %d = %lu KiB); /proc/buddyinfo counts the free blocks of each "
+	     "order, per node and zone:",
 	     MAX_PAGE_ORDER, (KMM_PAGE_SIZE << MAX_PAGE_ORDER) >> 10);
 	if (run(d, "cat /proc/buddyinfo") || !(start = read_file(d, "/proc/buddyinfo")))
 		goto out;
@@ -252,8 +253,9 @@ static int chapter_buddy(struct demo *d)
 	if (!(after = read_file(d, "/proc/buddyinfo")))
 		goto out;
 
-	step(d, "It came from zone %s of node %d. Here is that zone's buddyinfo line before "
-		"and after:",
+	step(d,
+	     "It came from zone %s of node %d. Here is that zone's buddyinfo line before "
+	     "and after:",
 	     zone, nid);
 	show_zone_change(d, before, after, nid, zone);
 	if (find_buddy_line(before, nid, zone, &b) && find_buddy_line(after, nid, zone, &a)) {
@@ -263,14 +265,16 @@ static int chapter_buddy(struct demo *d)
 			if (a.nr[o] < b.nr[o])
 				top = o;
 		if (top > 0)
-			note(d, "To find order-0 pages the allocator split a free order-%d block: "
-				"one half is handed out, the other half goes back one order "
-				"lower, and so on down to order 0.",
+			note(d,
+			     "To find order-0 pages the allocator split a free order-%d block: "
+			     "one half is handed out, the other half goes back one order "
+			     "lower, and so on down to order 0.",
 			     top);
 		if (taken > 1)
-			note(d, "The buddy lists gave %lu pages at once: order-0 requests are "
-				"served from a per-CPU list, refilled in batches; 1 page went to "
-				"us, %lu wait on CPU 0's list for the next requests.",
+			note(d,
+			     "The buddy lists gave %lu pages at once: order-0 requests are "
+			     "served from a per-CPU list, refilled in batches; 1 page went to "
+			     "us, %lu wait on CPU 0's list for the next requests.",
 			     taken, taken - 1);
 		else if (taken == 1)
 			note(d, "Exactly one page left the buddy lists.");
@@ -317,24 +321,36 @@ static int chapter_zones(struct demo *d)
 	const char *l;
 	bool in_table = false;
 
-	step(d, "Memory is also grouped in pageblocks of %lu pages, each tagged with a migrate "
-		"type so that unmovable allocations do not scatter among movable ones; "
-		"/proc/pagetypeinfo counts the blocks of each type:",
+	step(d,
+	     "Memory is also grouped in pageblocks of %lu pages, each tagged with a migrate "
+	     "type so that unmovable allocations do not scatter among movable ones; "
+	     "/proc/pagetypeinfo counts the blocks of each type:",
 	     pageblock_nr_pages);
 	printf("kmm# cat /proc/pagetypeinfo    (excerpt)\n");
 	if (!(text = read_file(d, "/proc/pagetypeinfo")))
 		return -1;
+	/* The file repeats its header and tables per node: show each header once. */
+	bool shown_order = false, shown_per_block = false, shown_table = false;
 	for (l = text; l; l = next_line(l)) {
-		if (starts_with(l, "Page block order") || starts_with(l, "Pages per block")) {
-			print_line(l);
+		if (starts_with(l, "Page block order")) {
+			if (!shown_order)
+				print_line(l);
+			shown_order = true;
+		} else if (starts_with(l, "Pages per block")) {
+			if (!shown_per_block)
+				print_line(l);
+			shown_per_block = true;
 		} else if (starts_with(l, "Number of blocks type")) {
-			in_table = true;
-			printf("...\n");
-		} else if (in_table && (*l == '\n' || *l == '\0')) {
-			break;
-		}
-		if (in_table)
+			if (!shown_table) {
+				printf("...\n");
+				print_line(l);
+			}
+			shown_table = in_table = true;
+		} else if (in_table && starts_with(l, "Node ")) {
 			print_line(l);
+		} else {
+			in_table = false;
+		}
 	}
 	free(text);
 
@@ -398,8 +414,9 @@ static int chapter_failure(struct demo *d)
 	kmm_drain_all_pages(m);
 	if (!(before = read_file(d, "/proc/buddyinfo")))
 		return -1;
-	step(d, "%s allocations can only use zone %s (%lu pages here, min watermark %lu). "
-		"Allocate order-0 %s pages on node 0 until the zone runs dry:",
+	step(d,
+	     "%s allocations can only use zone %s (%lu pages here, min watermark %lu). "
+	     "Allocate order-0 %s pages on node 0 until the zone runs dry:",
 	     gfp_name, z->name, (unsigned long)atomic_load(&z->managed_pages),
 	     (unsigned long)atomic_load(&z->_watermark[WMARK_MIN]), gfp_name);
 	printf("kmm# alloc_pages 0 gfp=%s node=0    (repeated until it fails)\n", gfp_name);
@@ -444,9 +461,10 @@ static int chapter_failure(struct demo *d)
 			free(log);
 		}
 	}
-	note(d, "The allocation failed after %zu pages (%zu KiB): the zone's free pages had "
-		"reached its min watermark. Above is the kernel's 'page allocation failure' "
-		"report: who asked (order, gfp flags), then Mem-Info, the state of every zone.",
+	note(d,
+	     "The allocation failed after %zu pages (%zu KiB): the zone's free pages had "
+	     "reached its min watermark. Above is the kernel's 'page allocation failure' "
+	     "report: who asked (order, gfp flags), then Mem-Info, the state of every zone.",
 	     nr, nr * (KMM_PAGE_SIZE >> 10));
 
 	step(d, "Give the %zu pages back and drain: zone %s is whole again:", nr, z->name);

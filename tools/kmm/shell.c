@@ -21,8 +21,8 @@
 struct words {
 	int argc, cap;
 	char **argv;
-	char *redir;   /* `> PATH` target, or NULL */
-	bool append;   /* `>>` */
+	char *redir; /* `> PATH` target, or NULL */
+	bool append; /* `>>` */
 };
 
 static void words_free(struct words *w)
@@ -516,14 +516,42 @@ static char *path_generator(const char *text, int state)
 }
 
 static const char *const gfp_names[] = {
-	"GFP_KERNEL", "GFP_ATOMIC", "GFP_NOWAIT", "GFP_NOIO", "GFP_NOFS", "GFP_USER",
-	"GFP_DMA", "GFP_DMA32", "GFP_HIGHUSER", "GFP_HIGHUSER_MOVABLE", "GFP_TRANSHUGE",
-	"GFP_TRANSHUGE_LIGHT", "GFP_KERNEL_ACCOUNT", "__GFP_DMA", "__GFP_DMA32",
-	"__GFP_HIGHMEM", "__GFP_MOVABLE", "__GFP_RECLAIMABLE", "__GFP_HIGH", "__GFP_IO",
-	"__GFP_FS", "__GFP_ZERO", "__GFP_DIRECT_RECLAIM", "__GFP_KSWAPD_RECLAIM",
-	"__GFP_WRITE", "__GFP_NOWARN", "__GFP_RETRY_MAYFAIL", "__GFP_NOFAIL",
-	"__GFP_NORETRY", "__GFP_MEMALLOC", "__GFP_COMP", "__GFP_NOMEMALLOC",
-	"__GFP_HARDWALL", "__GFP_THISNODE", "__GFP_ACCOUNT", NULL,
+	"GFP_KERNEL",
+	"GFP_ATOMIC",
+	"GFP_NOWAIT",
+	"GFP_NOIO",
+	"GFP_NOFS",
+	"GFP_USER",
+	"GFP_DMA",
+	"GFP_DMA32",
+	"GFP_HIGHUSER",
+	"GFP_HIGHUSER_MOVABLE",
+	"GFP_TRANSHUGE",
+	"GFP_TRANSHUGE_LIGHT",
+	"GFP_KERNEL_ACCOUNT",
+	"__GFP_DMA",
+	"__GFP_DMA32",
+	"__GFP_HIGHMEM",
+	"__GFP_MOVABLE",
+	"__GFP_RECLAIMABLE",
+	"__GFP_HIGH",
+	"__GFP_IO",
+	"__GFP_FS",
+	"__GFP_ZERO",
+	"__GFP_DIRECT_RECLAIM",
+	"__GFP_KSWAPD_RECLAIM",
+	"__GFP_WRITE",
+	"__GFP_NOWARN",
+	"__GFP_RETRY_MAYFAIL",
+	"__GFP_NOFAIL",
+	"__GFP_NORETRY",
+	"__GFP_MEMALLOC",
+	"__GFP_COMP",
+	"__GFP_NOMEMALLOC",
+	"__GFP_HARDWALL",
+	"__GFP_THISNODE",
+	"__GFP_ACCOUNT",
+	NULL,
 };
 
 static char *gfp_generator(const char *text, int state)
@@ -550,8 +578,8 @@ static char **complete(const char *text, int start, int end)
 		r = rl_completion_matches(text, command_generator);
 	} else if (text[0] == '/') {
 		r = rl_completion_matches(text, path_generator);
-	} else if (start > 0 && (rl_line_buffer[start - 1] == '=' ||
-				 rl_line_buffer[start - 1] == '|')) {
+	} else if (start > 0 &&
+		   (rl_line_buffer[start - 1] == '=' || rl_line_buffer[start - 1] == '|')) {
 		r = rl_completion_matches(text, gfp_generator);
 	}
 	/*
