@@ -65,10 +65,10 @@ struct kmm_boot_params {
 	unsigned nr_memmap;
 	struct kmm_memmap_arg memmap[KMM_MAX_MEMMAP_ARGS];
 	bool memmap_exactmap;
-	int numa_fake;     /* numa=fake=N ; 0: default */
-	bool numa_off;     /* numa=off */
-	int nr_cpus;       /* nr_cpus= ; 0: default */
-	uint64_t kernelcore, movablecore; /* bytes */
+	int numa_fake;				     /* numa=fake=N ; 0: default */
+	bool numa_off;				     /* numa=off */
+	int nr_cpus;				     /* nr_cpus= ; 0: default */
+	uint64_t kernelcore, movablecore;	     /* bytes */
 	int kernelcore_percent, movablecore_percent; /* nn% forms, -1 unset */
 	bool quiet;
 	int loglevel; /* -1 unset */
@@ -81,9 +81,9 @@ int kmm_parse_cmdline(struct kmm_machine *m, const char *cmdline, struct kmm_boo
 
 /* ======== kernel/sysctl.c ======== */
 struct kmm_sysctl {
-	const char *name; /* path under /proc/sys, e.g. "vm/min_free_kbytes" */
+	const char *name;		      /* path under /proc/sys, e.g. "vm/min_free_kbytes" */
 	int *(*field)(struct kmm_machine *m); /* the int (or first of an array) */
-	int nr;                               /* elements (arrays: lowmem_reserve_ratio) */
+	int nr;				      /* elements (arrays: lowmem_reserve_ratio) */
 	int min, max;
 	/* called after a successful write, under m->sysctl_lock */
 	void (*changed)(struct kmm_machine *m);
@@ -107,21 +107,18 @@ void e820__memblock_setup(struct kmm_machine *m);
 uint64_t e820__end_of_ram(const struct kmm_machine *m);
 
 /* ======== arch/numa.c ======== */
-int kmm_numa_init(struct kmm_machine *m, const struct kmm_boot_params *p, char *err,
-		  size_t errlen);
+int kmm_numa_init(struct kmm_machine *m, const struct kmm_boot_params *p, char *err, size_t errlen);
 
 /* ======== mm/memblock.c ======== */
-int memblock_add_node(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size,
-		      int nid);
+int memblock_add_node(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size, int nid);
 int memblock_add(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size);
 int memblock_remove(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size);
 int memblock_reserve(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size);
 int memblock_phys_free(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size);
-int memblock_set_node(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size,
-		      int nid);
+int memblock_set_node(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size, int nid);
 /* Allocate zeroed memory (top-down) on @nid (MEMBLOCK_NONE: anywhere), below limit. */
-void *memblock_alloc_try_nid(struct kmm_machine *m, kmm_phys_addr_t size,
-			     kmm_phys_addr_t align, int nid);
+void *memblock_alloc_try_nid(struct kmm_machine *m, kmm_phys_addr_t size, kmm_phys_addr_t align,
+			     int nid);
 kmm_phys_addr_t memblock_phys_mem_size(const struct kmm_machine *m);
 kmm_phys_addr_t memblock_reserved_size(const struct kmm_machine *m);
 kmm_phys_addr_t memblock_start_of_DRAM(const struct kmm_machine *m);
@@ -129,8 +126,8 @@ kmm_phys_addr_t memblock_end_of_DRAM(const struct kmm_machine *m);
 bool memblock_is_reserved(const struct kmm_machine *m, kmm_phys_addr_t addr);
 bool memblock_is_memory(const struct kmm_machine *m, kmm_phys_addr_t addr);
 /* Iterate [start,end) ranges of memory not reserved; *idx starts at 0. */
-bool memblock_next_free_range(const struct kmm_machine *m, uint64_t *idx,
-			      kmm_phys_addr_t *start, kmm_phys_addr_t *end, int *nid);
+bool memblock_next_free_range(const struct kmm_machine *m, uint64_t *idx, kmm_phys_addr_t *start,
+			      kmm_phys_addr_t *end, int *nid);
 void memblock_dump(struct kmm_machine *m);
 
 /* ======== mm/sparse.c ======== */
@@ -176,9 +173,9 @@ static inline bool node_allowed(const unsigned long *nodemask, int nid)
 	return !nodemask || ((nodemask[nid / 64] >> (nid % 64)) & 1);
 }
 
-#define for_next_zone_zonelist_nodemask(zref, highidx, nodemask)                \
-	for (; (zref)->zone; (zref)++)                                         \
-		if ((zref)->zone_idx <= (int)(highidx) &&                      \
+#define for_next_zone_zonelist_nodemask(zref, highidx, nodemask) \
+	for (; (zref)->zone; (zref)++)                           \
+		if ((zref)->zone_idx <= (int)(highidx) &&        \
 		    node_allowed(nodemask, (zref)->zone->node))
 
 int gfp_zone_checked(gfp_t gfp, enum zone_type *out);
@@ -186,8 +183,8 @@ static inline int gfp_migratetype(gfp_t gfp)
 {
 	return (int)((gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT);
 }
-bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
-			 int highest_zoneidx, unsigned alloc_flags, long free_pages);
+bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark, int highest_zoneidx,
+			 unsigned alloc_flags, long free_pages);
 bool zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark, int highest_zoneidx,
 		       unsigned alloc_flags);
 struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, unsigned order,
@@ -205,12 +202,12 @@ int move_freepages_block(struct kmm_machine *m, struct zone *z, struct page *pag
 void __unisolate_free_blocks(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z,
 			     kmm_pfn_t start, int mt);
 /* Same, when the pageblock's type was already changed from @old_mt. */
-int move_freepages_block_from(struct kmm_machine *m, struct zone *z, struct page *page,
-			      int old_mt, int mt);
+int move_freepages_block_from(struct kmm_machine *m, struct zone *z, struct page *page, int old_mt,
+			      int mt);
 void __free_pages_core(struct kmm_machine *m, struct page *page, unsigned order);
 void bad_page(struct kmm_machine *m, struct page *page, const char *reason);
-void warn_alloc(struct kmm_machine *m, gfp_t gfp, const unsigned long *nodemask,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void warn_alloc(struct kmm_machine *m, gfp_t gfp, const unsigned long *nodemask, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
 void prep_compound_page(struct page *page, unsigned order);
 /* Free pages in the buddy lists of a zone, by walking them (slow; tests). */
 unsigned long zone_count_free_by_walk(struct zone *z);
@@ -267,8 +264,7 @@ void refresh_cpu_vm_stats(struct kmm_machine *m);
 long global_zone_page_state(struct kmm_machine *m, enum zone_stat_item item);
 long global_node_page_state(struct kmm_machine *m, enum node_stat_item item);
 long node_page_state(pg_data_t *pgdat, enum node_stat_item item);
-unsigned long sum_zone_node_page_state(struct kmm_machine *m, int nid,
-				       enum zone_stat_item item);
+unsigned long sum_zone_node_page_state(struct kmm_machine *m, int nid, enum zone_stat_item item);
 /* Free pages folded exactly (sums per-CPU deltas; for invariants). */
 long zone_page_state_snapshot(struct kmm_machine *m, struct zone *z, enum zone_stat_item item);
 void vmstat_init(struct kmm_machine *m);

@@ -65,10 +65,10 @@ static inline struct kmm_machine *test_boot(const char *cmdline, struct logcap *
 	return m;
 }
 
-#define for_each_zone_m(m, nid, zt, z)                                        \
-	for ((nid) = 0; (nid) < (m)->nr_node_ids; (nid)++)                     \
-		for ((zt) = 0; (zt) < MAX_NR_ZONES; (zt)++)                    \
-			if ((m)->node_data[nid] &&                             \
+#define for_each_zone_m(m, nid, zt, z)                      \
+	for ((nid) = 0; (nid) < (m)->nr_node_ids; (nid)++)  \
+		for ((zt) = 0; (zt) < MAX_NR_ZONES; (zt)++) \
+			if ((m)->node_data[nid] &&          \
 			    ((z) = &(m)->node_data[nid]->node_zones[zt])->present_pages)
 
 /* ---- snapshots ------------------------------------------------------------ */
@@ -130,14 +130,14 @@ static inline long check_invariants(struct kmm_machine *m, bool merged)
 			unsigned long blocks = 0;
 			for (int t = 0; t < MIGRATE_TYPES; t++) {
 				struct list_head *pos;
-				list_for_each(pos, &z->free_area[o].free_list[t])
-				{
+				list_for_each (pos, &z->free_area[o].free_list[t]) {
 					struct page *p = list_entry(pos, struct page, lru);
 					kmm_pfn_t pfn = kmm_page_to_pfn(m, p);
 					if (!PageBuddy(p) || buddy_order(p) != (unsigned)o)
-						fail_msg("pfn %#llx on order-%d list: buddy=%d order=%u",
-							 (unsigned long long)pfn, o, PageBuddy(p),
-							 buddy_order(p));
+						fail_msg(
+							"pfn %#llx on order-%d list: buddy=%d order=%u",
+							(unsigned long long)pfn, o, PageBuddy(p),
+							buddy_order(p));
 					if (pfn & ((1UL << o) - 1))
 						fail_msg("pfn %#llx misaligned for order %d",
 							 (unsigned long long)pfn, o);
@@ -156,7 +156,8 @@ static inline long check_invariants(struct kmm_machine *m, bool merged)
 					}
 					if (page_ref_count(p) != 0)
 						fail_msg("free pfn %#llx has refcount %d",
-							 (unsigned long long)pfn, page_ref_count(p));
+							 (unsigned long long)pfn,
+							 page_ref_count(p));
 					blocks++;
 					if (t != MIGRATE_ISOLATE)
 						zone_free += 1L << o;
@@ -170,25 +171,28 @@ static inline long check_invariants(struct kmm_machine *m, bool merged)
 			for (int o = 0; o < MAX_PAGE_ORDER; o++)
 				for (int t = 0; t < MIGRATE_TYPES; t++) {
 					struct list_head *pos;
-					list_for_each(pos, &z->free_area[o].free_list[t])
-					{
+					list_for_each (pos, &z->free_area[o].free_list[t]) {
 						struct page *p = list_entry(pos, struct page, lru);
 						kmm_pfn_t pfn = kmm_page_to_pfn(m, p);
 						kmm_pfn_t b = pfn ^ (1UL << o);
 						if (!kmm_pfn_valid(m, b))
 							continue;
 						struct page *bp = kmm_pfn_to_page(m, b);
-						if (!PageBuddy(bp) || buddy_order(bp) != (unsigned)o ||
+						if (!PageBuddy(bp) ||
+						    buddy_order(bp) != (unsigned)o ||
 						    kmm_page_zone(m, bp) != z)
 							continue;
 						if (o >= pageblock_order &&
-						    (get_pageblock_migratetype(m, p) >= MIGRATE_PCPTYPES ||
-						     get_pageblock_migratetype(m, bp) >= MIGRATE_PCPTYPES))
+						    (get_pageblock_migratetype(m, p) >=
+							     MIGRATE_PCPTYPES ||
+						     get_pageblock_migratetype(m, bp) >=
+							     MIGRATE_PCPTYPES))
 							continue;
-						fail_msg("zone %s: buddies %#llx and %#llx of order %d "
-							 "both free but not merged",
-							 z->name, (unsigned long long)pfn,
-							 (unsigned long long)b, o);
+						fail_msg(
+							"zone %s: buddies %#llx and %#llx of order %d "
+							"both free but not merged",
+							z->name, (unsigned long long)pfn,
+							(unsigned long long)b, o);
 					}
 				}
 		}

@@ -30,7 +30,8 @@ static void test_default_machine(void **state)
 	assert_true(total > (1900UL << 20) / KMM_PAGE_SIZE);
 	assert_true(total < (2048UL << 20) / KMM_PAGE_SIZE);
 	/* the boot log in the kernel's words */
-	assert_true(logcap_has(&cap, "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable"));
+	assert_true(
+		logcap_has(&cap, "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable"));
 	assert_true(logcap_has(&cap, "Zone ranges:"));
 	assert_true(logcap_has(&cap, "Early memory node ranges"));
 	assert_true(logcap_has(&cap, "Built 2 zonelists, mobility grouping on."));
@@ -82,8 +83,8 @@ static void test_machine_shapes(void **state)
 {
 	(void)state;
 	check_shape("mem=16M", 1, 12, 16);
-	check_shape("memmap=exactmap memmap=640K@0 memmap=3G@1M memmap=5G@4G numa=fake=4", 4,
-		    7900, 8192);
+	check_shape("memmap=exactmap memmap=640K@0 memmap=3G@1M memmap=5G@4G numa=fake=4", 4, 7900,
+		    8192);
 	check_shape("memmap=64M$512M", 2, 1800, 2048);
 	check_shape("movablecore=256M nr_cpus=4", 2, 1900, 2048);
 	check_shape("kernelcore=50% numa=off", 1, 1900, 2048);
@@ -388,7 +389,8 @@ static void test_exhaustion_report(void **state)
 		held[n++] = p;
 	}
 	assert_true(n > 3000);
-	assert_true(logcap_has(&cap, "kmm: page allocation failure: order:0, mode:0xcc1(GFP_KERNEL|GFP_DMA)"));
+	assert_true(logcap_has(
+		&cap, "kmm: page allocation failure: order:0, mode:0xcc1(GFP_KERNEL|GFP_DMA)"));
 	assert_true(logcap_has(&cap, "Mem-Info:"));
 	assert_true(logcap_has(&cap, "lowmem_reserve[]:"));
 	/* the DMA zone stops at its min watermark: reserves stay */
@@ -459,7 +461,8 @@ static int count_blocks(struct kmm_machine *m, struct zone *z, int mt)
 	int n = 0;
 	for (kmm_pfn_t pfn = KMM_ALIGN_UP(z->zone_start_pfn, (kmm_pfn_t)pageblock_nr_pages);
 	     pfn < zone_end_pfn(z); pfn += pageblock_nr_pages)
-		if (kmm_pfn_valid(m, pfn) && get_pageblock_migratetype(m, kmm_pfn_to_page(m, pfn)) == mt)
+		if (kmm_pfn_valid(m, pfn) &&
+		    get_pageblock_migratetype(m, kmm_pfn_to_page(m, pfn)) == mt)
 			n++;
 	return n;
 }

@@ -122,7 +122,8 @@ static void test_random_ops(void **state)
 			enum zone_type high;
 			assert_int_equal(gfp_zone_checked(gfp, &high), 0);
 			if (kmm_page_zonenum(p) > high)
-				fail_msg("gfp %#x got zone %d above %d", gfp, kmm_page_zonenum(p), high);
+				fail_msg("gfp %#x got zone %d above %d", gfp, kmm_page_zonenum(p),
+					 high);
 			if ((gfp & __GFP_THISNODE) && nid >= 0)
 				assert_int_equal(kmm_page_to_nid(p), nid);
 			for (unsigned long i = 0; i < (1UL << order); i++) {
@@ -132,7 +133,8 @@ static void test_random_ops(void **state)
 				owner[pfn + i] = 1;
 				struct zone *z = kmm_page_zone(m, p + i);
 				if (!zone_spans_pfn(z, pfn + i))
-					fail_msg("pfn %#llx outside its zone", (unsigned long long)(pfn + i));
+					fail_msg("pfn %#llx outside its zone",
+						 (unsigned long long)(pfn + i));
 			}
 			if (gfp & __GFP_ZERO) {
 				const unsigned char *a = kmm_page_address(m, p);

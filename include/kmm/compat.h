@@ -20,18 +20,17 @@
 
 #define alloc_pages(gfp, order) kmm_alloc_pages(KMM_COMPAT_MACHINE, gfp, order)
 #define alloc_page(gfp) kmm_alloc_pages(KMM_COMPAT_MACHINE, gfp, 0)
-#define alloc_pages_node(nid, gfp, order)                                      \
-	kmm_alloc_pages_node(KMM_COMPAT_MACHINE, nid, gfp, order)
-#define __alloc_pages(gfp, order, nid, nodemask)                               \
+#define alloc_pages_node(nid, gfp, order) kmm_alloc_pages_node(KMM_COMPAT_MACHINE, nid, gfp, order)
+#define __alloc_pages(gfp, order, nid, nodemask) \
 	__kmm_alloc_pages(KMM_COMPAT_MACHINE, gfp, order, nid, nodemask)
 #define __free_pages(page, order) __kmm_free_pages(KMM_COMPAT_MACHINE, page, order)
 #define __free_page(page) __kmm_free_pages(KMM_COMPAT_MACHINE, page, 0)
 #define put_page(page) kmm_put_page(KMM_COMPAT_MACHINE, page)
-#define __get_free_pages(gfp, order)                                           \
+#define __get_free_pages(gfp, order) \
 	((unsigned long)kmm_get_free_pages(KMM_COMPAT_MACHINE, gfp, order))
 #define __get_free_page(gfp) __get_free_pages(gfp, 0)
 #define get_zeroed_page(gfp) ((unsigned long)kmm_get_zeroed_page(KMM_COMPAT_MACHINE, gfp))
-#define free_pages(addr, order)                                                \
+#define free_pages(addr, order) \
 	kmm_free_pages(KMM_COMPAT_MACHINE, (void *)(unsigned long)(addr), order)
 #define free_page(addr) free_pages(addr, 0)
 #define alloc_pages_exact(size, gfp) kmm_alloc_pages_exact(KMM_COMPAT_MACHINE, size, gfp)

@@ -86,9 +86,8 @@ typedef unsigned int gfp_t;
 #define GFP_DMA32 __GFP_DMA32
 #define GFP_HIGHUSER (GFP_USER | __GFP_HIGHMEM)
 #define GFP_HIGHUSER_MOVABLE (GFP_HIGHUSER | __GFP_MOVABLE)
-#define GFP_TRANSHUGE_LIGHT                                                    \
-	((GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOMEMALLOC | __GFP_NOWARN) &   \
-	 ~__GFP_RECLAIM)
+#define GFP_TRANSHUGE_LIGHT \
+	((GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOMEMALLOC | __GFP_NOWARN) & ~__GFP_RECLAIM)
 #define GFP_TRANSHUGE (GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM)
 
 static inline bool gfpflags_allow_blocking(gfp_t gfp)
@@ -115,8 +114,8 @@ struct page;
 struct page *kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order);
 struct page *kmm_alloc_pages_node(struct kmm_machine *m, int nid, gfp_t gfp, unsigned order);
 /* nodemask: bit n = node n allowed; 0 = all nodes. */
-struct page *__kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order,
-			       int preferred_nid, const unsigned long *nodemask);
+struct page *__kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order, int preferred_nid,
+			       const unsigned long *nodemask);
 void __kmm_free_pages(struct kmm_machine *m, struct page *page, unsigned order);
 /* Drop one reference; frees the block (of its compound order) at zero. */
 void kmm_put_page(struct kmm_machine *m, struct page *page);

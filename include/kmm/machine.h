@@ -80,7 +80,7 @@ struct mem_section {
 
 struct kmm_cpu {
 	atomic_uintptr_t owner; /* thread token of the bound/borrowing thread */
-	atomic_uint pending;    /* KMM_CPU_* work requested by other CPUs */
+	atomic_uint pending;	/* KMM_CPU_* work requested by other CPUs */
 	int id;
 	int node;
 	atomic_ulong vm_events[NR_VM_EVENT_ITEMS];
@@ -124,14 +124,22 @@ struct kmm_alloc_hooks {
 
 /* ---- the log (printk) -------------------------------------------------------- */
 
-enum { KMM_LOGLEVEL_EMERG, KMM_LOGLEVEL_ALERT, KMM_LOGLEVEL_CRIT, KMM_LOGLEVEL_ERR,
-       KMM_LOGLEVEL_WARNING, KMM_LOGLEVEL_NOTICE, KMM_LOGLEVEL_INFO, KMM_LOGLEVEL_DEBUG };
+enum {
+	KMM_LOGLEVEL_EMERG,
+	KMM_LOGLEVEL_ALERT,
+	KMM_LOGLEVEL_CRIT,
+	KMM_LOGLEVEL_ERR,
+	KMM_LOGLEVEL_WARNING,
+	KMM_LOGLEVEL_NOTICE,
+	KMM_LOGLEVEL_INFO,
+	KMM_LOGLEVEL_DEBUG
+};
 
 #define KMM_LOG_BUF_SIZE (256u << 10)
 struct kmm_log {
 	kmm_spinlock_t lock;
 	int console_loglevel; /* lines with level < this reach the console */
-	uint64_t head;        /* bytes ever written */
+	uint64_t head;	      /* bytes ever written */
 	uint64_t boot_ns;     /* port time at boot, for record timestamps */
 	char buf[KMM_LOG_BUF_SIZE];
 };
@@ -167,7 +175,7 @@ struct kmm_machine {
 	unsigned char numa_distance[MAX_NUMNODES][MAX_NUMNODES];
 	kmm_pfn_t arch_zone_lowest_pfn[MAX_NR_ZONES];  /* zone ranges of the */
 	kmm_pfn_t arch_zone_highest_pfn[MAX_NR_ZONES]; /* machine, all nodes */
-	kmm_pfn_t zone_movable_pfn[MAX_NUMNODES]; /* start of ZONE_MOVABLE, 0: none */
+	kmm_pfn_t zone_movable_pfn[MAX_NUMNODES];      /* start of ZONE_MOVABLE, 0: none */
 	int nr_zonelists_built;
 
 	int nr_cpu_ids;
@@ -185,7 +193,7 @@ struct kmm_machine {
 	struct kmm_alloc_hooks hooks;
 	atomic_ulong nr_bad_pages;    /* BUG: Bad page state reports */
 	atomic_ulong nr_alloc_failed; /* page allocation failure reports */
-	int nofail_retries;           /* bound on __GFP_NOFAIL retry loops */
+	int nofail_retries;	      /* bound on __GFP_NOFAIL retry loops */
 
 	char cmdline[KMM_CMDLINE_MAX];
 	struct kmm_boot_opts opts;
@@ -260,9 +268,9 @@ static inline int kmm_page_to_nid(const struct page *p)
 }
 static inline enum zone_type kmm_page_zonenum(const struct page *p)
 {
-	return (enum zone_type)(atomic_load_explicit((atomic_ulong *)&p->flags,
-						     memory_order_relaxed) >>
-				KMM_ZONES_PGSHIFT);
+	return (enum zone_type)(
+		atomic_load_explicit((atomic_ulong *)&p->flags, memory_order_relaxed) >>
+		KMM_ZONES_PGSHIFT);
 }
 static inline struct zone *kmm_page_zone(const struct kmm_machine *m, const struct page *p)
 {
@@ -294,8 +302,8 @@ static inline pg_data_t *NODE_DATA(const struct kmm_machine *m, int nid)
 	return m->node_data[nid];
 }
 
-#define for_each_online_node(m, nid)                                          \
-	for ((nid) = 0; (nid) < (m)->nr_node_ids; (nid)++)                     \
+#define for_each_online_node(m, nid)                       \
+	for ((nid) = 0; (nid) < (m)->nr_node_ids; (nid)++) \
 		if ((m)->node_data[nid])
 
 #ifdef __cplusplus

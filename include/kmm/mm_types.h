@@ -33,37 +33,37 @@ extern "C" {
 #endif
 
 /* Page flags, named and numbered as include/linux/page-flags.h. */
-#define KMM_PAGEFLAGS(X)                                                       \
-	X(locked, "locked")                                                    \
-	X(writeback, "writeback")                                              \
-	X(referenced, "referenced")                                            \
-	X(uptodate, "uptodate")                                                \
-	X(dirty, "dirty")                                                      \
-	X(lru, "lru")                                                          \
-	X(head, "head")                                                        \
-	X(waiters, "waiters")                                                  \
-	X(active, "active")                                                    \
-	X(workingset, "workingset")                                            \
-	X(owner_priv_1, "owner_priv_1")                                        \
-	X(arch_1, "arch_1")                                                    \
-	X(reserved, "reserved")                                                \
-	X(private, "private")                                                  \
-	X(private_2, "private_2")                                              \
-	X(mappedtodisk, "mappedtodisk")                                        \
-	X(reclaim, "reclaim")                                                  \
-	X(swapbacked, "swapbacked")                                            \
-	X(unevictable, "unevictable")                                          \
-	X(mlocked, "mlocked")                                                  \
-	X(slab, "slab")                                                        \
-	X(hwpoison, "hwpoison")                                                \
-	X(young, "young")                                                      \
+#define KMM_PAGEFLAGS(X)                \
+	X(locked, "locked")             \
+	X(writeback, "writeback")       \
+	X(referenced, "referenced")     \
+	X(uptodate, "uptodate")         \
+	X(dirty, "dirty")               \
+	X(lru, "lru")                   \
+	X(head, "head")                 \
+	X(waiters, "waiters")           \
+	X(active, "active")             \
+	X(workingset, "workingset")     \
+	X(owner_priv_1, "owner_priv_1") \
+	X(arch_1, "arch_1")             \
+	X(reserved, "reserved")         \
+	X(private, "private")           \
+	X(private_2, "private_2")       \
+	X(mappedtodisk, "mappedtodisk") \
+	X(reclaim, "reclaim")           \
+	X(swapbacked, "swapbacked")     \
+	X(unevictable, "unevictable")   \
+	X(mlocked, "mlocked")           \
+	X(slab, "slab")                 \
+	X(hwpoison, "hwpoison")         \
+	X(young, "young")               \
 	X(idle, "idle")
 
 enum pageflags {
 #define KMM_PG_ENUM(n, s) PG_##n,
 	KMM_PAGEFLAGS(KMM_PG_ENUM)
 #undef KMM_PG_ENUM
-	__NR_PAGEFLAGS,
+		__NR_PAGEFLAGS,
 	PG_swapcache = PG_owner_priv_1,
 };
 
@@ -99,7 +99,7 @@ struct page {
 			unsigned long private;
 		};
 		struct {
-			unsigned long compound_head; /* bit 0 set: tail page */
+			unsigned long compound_head;  /* bit 0 set: tail page */
 			unsigned char compound_order; /* first tail page only */
 			unsigned char _tail_pad[7];
 			unsigned long _tail2[3];
@@ -121,8 +121,7 @@ _Static_assert(offsetof(struct page, compound_head) == offsetof(struct page, lru
 
 static inline bool kmm_test_page_flag(const struct page *p, enum pageflags f)
 {
-	return (atomic_load_explicit((atomic_ulong *)&p->flags, memory_order_relaxed) >>
-		f) & 1UL;
+	return (atomic_load_explicit((atomic_ulong *)&p->flags, memory_order_relaxed) >> f) & 1UL;
 }
 static inline void kmm_set_page_flag(struct page *p, enum pageflags f)
 {
@@ -134,22 +133,21 @@ static inline void kmm_clear_page_flag(struct page *p, enum pageflags f)
 }
 static inline bool kmm_test_set_page_flag(struct page *p, enum pageflags f)
 {
-	return (atomic_fetch_or_explicit(&p->flags, 1UL << f, memory_order_acq_rel) >> f) &
-	       1UL;
+	return (atomic_fetch_or_explicit(&p->flags, 1UL << f, memory_order_acq_rel) >> f) & 1UL;
 }
 
-#define KMM_PAGE_FLAG_FNS(uname, lname)                                        \
-	static inline bool Page##uname(const struct page *p)                   \
-	{                                                                      \
-		return kmm_test_page_flag(p, PG_##lname);                      \
-	}                                                                      \
-	static inline void SetPage##uname(struct page *p)                      \
-	{                                                                      \
-		kmm_set_page_flag(p, PG_##lname);                              \
-	}                                                                      \
-	static inline void ClearPage##uname(struct page *p)                    \
-	{                                                                      \
-		kmm_clear_page_flag(p, PG_##lname);                            \
+#define KMM_PAGE_FLAG_FNS(uname, lname)                      \
+	static inline bool Page##uname(const struct page *p) \
+	{                                                    \
+		return kmm_test_page_flag(p, PG_##lname);    \
+	}                                                    \
+	static inline void SetPage##uname(struct page *p)    \
+	{                                                    \
+		kmm_set_page_flag(p, PG_##lname);            \
+	}                                                    \
+	static inline void ClearPage##uname(struct page *p)  \
+	{                                                    \
+		kmm_clear_page_flag(p, PG_##lname);          \
 	}
 
 KMM_PAGE_FLAG_FNS(Locked, locked)

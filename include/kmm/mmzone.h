@@ -50,10 +50,10 @@ struct free_area {
 
 struct per_cpu_pages {
 	kmm_spinlock_t lock; /* local fast path and remote drains */
-	int count;           /* pages on the lists */
-	int high;            /* drain a batch when count reaches high */
-	int batch;           /* refill/drain chunk */
-	int free_count;      /* consecutive frees, for batch scaling */
+	int count;	     /* pages on the lists */
+	int high;	     /* drain a batch when count reaches high */
+	int batch;	     /* refill/drain chunk */
+	int free_count;	     /* consecutive frees, for batch scaling */
 	struct list_head lists[NR_PCP_LISTS];
 };
 
@@ -81,13 +81,13 @@ struct zone {
 	int node;
 	struct pglist_data *zone_pgdat;
 	struct kmm_machine *machine;
-	struct per_cpu_pages *per_cpu_pageset;     /* [nr_cpu_ids] */
+	struct per_cpu_pages *per_cpu_pageset;	    /* [nr_cpu_ids] */
 	struct per_cpu_zonestat *per_cpu_zonestats; /* [nr_cpu_ids] */
 	int pageset_high_max;
 	int pageset_batch;
 	unsigned long *pageblock_flags; /* 4 bits per pageblock */
 	kmm_pfn_t zone_start_pfn;
-	atomic_ulong managed_pages; /* present minus reserved at boot */
+	atomic_ulong managed_pages;  /* present minus reserved at boot */
 	unsigned long spanned_pages; /* end - start, holes included */
 	unsigned long present_pages; /* physical pages, holes excluded */
 	unsigned long present_early_pages;
@@ -159,8 +159,7 @@ static inline bool zone_spans_pfn(const struct zone *z, kmm_pfn_t pfn)
 static inline unsigned long wmark_pages(const struct zone *z, enum zone_watermarks w)
 {
 	return atomic_load_explicit((atomic_ulong *)&z->_watermark[w], memory_order_relaxed) +
-	       atomic_load_explicit((atomic_ulong *)&z->watermark_boost,
-				    memory_order_relaxed);
+	       atomic_load_explicit((atomic_ulong *)&z->watermark_boost, memory_order_relaxed);
 }
 #define min_wmark_pages(z) wmark_pages(z, WMARK_MIN)
 #define low_wmark_pages(z) wmark_pages(z, WMARK_LOW)

@@ -85,8 +85,8 @@ void **kmm_port_tls_slot(void);
 /* ---- threads ------------------------------------------------------------ */
 
 struct kmm_port_thread;
-int kmm_port_thread_create(struct kmm_port_thread **out,
-			   void *(*fn)(void *), void *arg, const char *name);
+int kmm_port_thread_create(struct kmm_port_thread **out, void *(*fn)(void *), void *arg,
+			   const char *name);
 int kmm_port_thread_join(struct kmm_port_thread *t, void **ret);
 
 /* ---- files (swap devices, file-backed mappings) --------------------------- */

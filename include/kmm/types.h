@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 typedef uint64_t kmm_phys_addr_t; /* simulated physical address */
-typedef uint64_t kmm_pfn_t;       /* page frame number */
+typedef uint64_t kmm_pfn_t;	  /* page frame number */
 
 #define KMM_PAGE_SHIFT 12
 #define KMM_PAGE_SIZE (1UL << KMM_PAGE_SHIFT)
@@ -30,8 +30,7 @@ typedef uint64_t kmm_pfn_t;       /* page frame number */
 #define KMM_PFN_PHYS(pfn) ((kmm_phys_addr_t)(pfn) << KMM_PAGE_SHIFT)
 #define KMM_PHYS_PFN(pa) ((kmm_pfn_t)((pa) >> KMM_PAGE_SHIFT))
 
-#define kmm_container_of(ptr, type, member)                                    \
-	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+#define kmm_container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* ---- intrusive list (include/linux/list.h) ------------------------------- */
 
@@ -39,9 +38,9 @@ struct list_head {
 	struct list_head *next, *prev;
 };
 
-#define LIST_HEAD_INIT(name)                                                   \
-	{                                                                      \
-		&(name), &(name)                                               \
+#define LIST_HEAD_INIT(name)     \
+	{                        \
+		&(name), &(name) \
 	}
 
 static inline void INIT_LIST_HEAD(struct list_head *l)
@@ -49,8 +48,7 @@ static inline void INIT_LIST_HEAD(struct list_head *l)
 	l->next = l;
 	l->prev = l;
 }
-static inline void __list_add(struct list_head *n, struct list_head *prev,
-			      struct list_head *next)
+static inline void __list_add(struct list_head *n, struct list_head *prev, struct list_head *next)
 {
 	next->prev = n;
 	n->next = next;
@@ -98,7 +96,7 @@ static inline bool list_empty(const struct list_head *head)
 #define list_first_entry(head, type, member) list_entry((head)->next, type, member)
 #define list_last_entry(head, type, member) list_entry((head)->prev, type, member)
 #define list_for_each(pos, head) for (pos = (head)->next; pos != (head); pos = pos->next)
-#define list_for_each_safe(pos, n, head)                                       \
+#define list_for_each_safe(pos, n, head) \
 	for (pos = (head)->next, n = pos->next; pos != (head); pos = n, n = pos->next)
 
 /* ---- spinlock ---------------------------------------------------------- */
@@ -112,9 +110,9 @@ typedef struct {
 	atomic_uint locked;
 } kmm_spinlock_t;
 
-#define KMM_SPINLOCK_INIT                                                      \
-	{                                                                      \
-		0                                                              \
+#define KMM_SPINLOCK_INIT \
+	{                 \
+		0         \
 	}
 
 static inline void spin_lock_init(kmm_spinlock_t *l)
@@ -129,8 +127,7 @@ static inline bool spin_trylock(kmm_spinlock_t *l)
 void __spin_lock_slow(kmm_spinlock_t *l);
 static inline void spin_lock(kmm_spinlock_t *l)
 {
-	if (__builtin_expect(!atomic_exchange_explicit(&l->locked, 1, memory_order_acquire),
-			     1))
+	if (__builtin_expect(!atomic_exchange_explicit(&l->locked, 1, memory_order_acquire), 1))
 		return;
 	__spin_lock_slow(l);
 }

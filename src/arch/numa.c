@@ -15,8 +15,7 @@
 #define LOCAL_DISTANCE 10
 #define REMOTE_DISTANCE 20
 
-int kmm_numa_init(struct kmm_machine *m, const struct kmm_boot_params *p, char *err,
-		  size_t errlen)
+int kmm_numa_init(struct kmm_machine *m, const struct kmm_boot_params *p, char *err, size_t errlen)
 {
 	(void)err;
 	(void)errlen;
@@ -44,13 +43,15 @@ int kmm_numa_init(struct kmm_machine *m, const struct kmm_boot_params *p, char *
 		for (unsigned i = 0; i < mem->cnt; i++) {
 			const struct memblock_region *r = &mem->regions[i];
 			if (acc + r->size >= want) {
-				bound[k] = KMM_ALIGN_DOWN(r->base + (want - acc), FAKE_NODE_MIN_SIZE);
+				bound[k] =
+					KMM_ALIGN_DOWN(r->base + (want - acc), FAKE_NODE_MIN_SIZE);
 				break;
 			}
 			acc += r->size;
 		}
 		if (bound[k] <= bound[k - 1]) {
-			pr_warn(m, "numa=fake=%d: node %d would be empty, using %d nodes", nr, k, k);
+			pr_warn(m, "numa=fake=%d: node %d would be empty, using %d nodes", nr, k,
+				k);
 			nr = k;
 			break;
 		}

@@ -63,7 +63,8 @@ struct kmm_cpu *__kmm_get_cpu_slow(struct kmm_machine *m)
 	unsigned start = kmm_port_cpu_hint() % (unsigned)m->nr_cpu_ids;
 	for (unsigned spins = 0;; spins++) {
 		for (int i = 0; i < m->nr_cpu_ids; i++) {
-			struct kmm_cpu *c = &m->cpus[(start + (unsigned)i) % (unsigned)m->nr_cpu_ids];
+			struct kmm_cpu *c =
+				&m->cpus[(start + (unsigned)i) % (unsigned)m->nr_cpu_ids];
 			if (try_claim(c, tok))
 				return c;
 		}

@@ -25,8 +25,7 @@ static const char accepted_params[] =
 	"movablecore=nn[KMG]|nn%, sysctl.vm.NAME=VALUE, quiet, loglevel=N, "
 	"kmm.nofail_retries=N";
 
-static int param_error(char *err, size_t errlen, const char *param, size_t plen,
-		       const char *expect)
+static int param_error(char *err, size_t errlen, const char *param, size_t plen, const char *expect)
 {
 	if (expect)
 		kmm_snprintf(err, errlen, "malformed parameter '%.*s': expected %s", (int)plen,
@@ -226,8 +225,9 @@ int kmm_parse_cmdline(struct kmm_machine *m, const char *cmdline, struct kmm_boo
 		for (unsigned i = 0; i < p->nr_memmap; i++)
 			any_ram |= p->memmap[i].type == E820_TYPE_RAM;
 		if (!any_ram) {
-			kmm_snprintf(err, errlen, "memmap=exactmap given without any "
-						  "memmap=nn[KMG]@ss[KMG] RAM range");
+			kmm_snprintf(err, errlen,
+				     "memmap=exactmap given without any "
+				     "memmap=nn[KMG]@ss[KMG] RAM range");
 			return -KMM_EINVAL;
 		}
 	}

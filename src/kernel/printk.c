@@ -25,7 +25,8 @@ static void log_store(struct kmm_machine *m, const char *line, size_t len)
 	/* each record carries its time since boot, as dmesg shows it */
 	char ts[32];
 	uint64_t ns = kmm_port_time_ns() - l->boot_ns;
-	int n = kmm_snprintf(ts, sizeof(ts), "[%5llu.%06llu] ", (unsigned long long)(ns / 1000000000u),
+	int n = kmm_snprintf(ts, sizeof(ts), "[%5llu.%06llu] ",
+			     (unsigned long long)(ns / 1000000000u),
 			     (unsigned long long)(ns % 1000000000u / 1000u));
 	for (int i = 0; i < n; i++)
 		l->buf[(l->head + (uint64_t)i) % KMM_LOG_BUF_SIZE] = ts[i];

@@ -69,8 +69,7 @@ struct seq_buf {
 	size_t need; /* bytes all writes asked for: len had nothing been dropped */
 };
 void seq_buf_init(struct seq_buf *s, char *buf, size_t size);
-void seq_buf_printf(struct seq_buf *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void seq_buf_printf(struct seq_buf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void seq_buf_vprintf(struct seq_buf *s, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 void seq_buf_puts(struct seq_buf *s, const char *str);
@@ -109,8 +108,8 @@ static inline uint64_t kmm_int_sqrt(uint64_t x)
 #define KMM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define KMM_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define KMM_MAX(a, b) ((a) > (b) ? (a) : (b))
-#define KMM_ALIGN_UP(x, a) (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
-#define KMM_ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
+#define KMM_ALIGN_UP(x, a) (((x) + (a)-1) & ~((__typeof__(x))(a)-1))
+#define KMM_ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a)-1))
 /* For reads that race by design (the kernel's data_race()). */
 #if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
 #define KMM_NO_SANITIZE_THREAD __attribute__((no_sanitize("thread"), noinline))

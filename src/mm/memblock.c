@@ -39,8 +39,8 @@ static void memblock_merge_regions(struct memblock_type *t)
 	}
 }
 
-static int memblock_insert_region(struct memblock_type *t, unsigned idx,
-				  kmm_phys_addr_t base, kmm_phys_addr_t size, int nid)
+static int memblock_insert_region(struct memblock_type *t, unsigned idx, kmm_phys_addr_t base,
+				  kmm_phys_addr_t size, int nid)
 {
 	if (t->cnt >= MEMBLOCK_MAX_REGIONS)
 		return -KMM_ENOSPC;
@@ -55,8 +55,8 @@ static int memblock_insert_region(struct memblock_type *t, unsigned idx,
 }
 
 /* Add [base, base+size), keeping existing parts (and their nids). */
-static int memblock_add_range(struct memblock_type *t, kmm_phys_addr_t base,
-			      kmm_phys_addr_t size, int nid)
+static int memblock_add_range(struct memblock_type *t, kmm_phys_addr_t base, kmm_phys_addr_t size,
+			      int nid)
 {
 	kmm_phys_addr_t end = base + size;
 	if (!size)
@@ -128,8 +128,7 @@ static int memblock_remove_range(struct memblock_type *t, kmm_phys_addr_t base,
 	return 0;
 }
 
-int memblock_add_node(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size,
-		      int nid)
+int memblock_add_node(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size, int nid)
 {
 	return memblock_add_range(&m->memblock.memory, base, size, nid);
 }
@@ -154,8 +153,7 @@ int memblock_phys_free(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_add
 	return memblock_remove_range(&m->memblock.reserved, base, size);
 }
 
-int memblock_set_node(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size,
-		      int nid)
+int memblock_set_node(struct kmm_machine *m, kmm_phys_addr_t base, kmm_phys_addr_t size, int nid)
 {
 	struct memblock_type *t = &m->memblock.memory;
 	kmm_phys_addr_t end = base + size;
@@ -187,11 +185,10 @@ bool memblock_next_free_range(const struct kmm_machine *m, uint64_t *idx,
 		kmm_phys_addr_t mbase = r->base, mend = r->base + r->size;
 		/* gaps between reserved regions, intersected with [mbase, mend) */
 		for (; ri <= res->cnt; ri++) {
-			kmm_phys_addr_t gbase = ri ? res->regions[ri - 1].base +
-							     res->regions[ri - 1].size
-						   : 0;
-			kmm_phys_addr_t gend = ri < res->cnt ? res->regions[ri].base
-							     : ~(kmm_phys_addr_t)0;
+			kmm_phys_addr_t gbase =
+				ri ? res->regions[ri - 1].base + res->regions[ri - 1].size : 0;
+			kmm_phys_addr_t gend =
+				ri < res->cnt ? res->regions[ri].base : ~(kmm_phys_addr_t)0;
 			if (gbase >= mend)
 				break;
 			kmm_phys_addr_t s = KMM_MAX(gbase, mbase), e = KMM_MIN(gend, mend);
@@ -209,8 +206,8 @@ bool memblock_next_free_range(const struct kmm_machine *m, uint64_t *idx,
 	return false;
 }
 
-void *memblock_alloc_try_nid(struct kmm_machine *m, kmm_phys_addr_t size,
-			     kmm_phys_addr_t align, int nid)
+void *memblock_alloc_try_nid(struct kmm_machine *m, kmm_phys_addr_t size, kmm_phys_addr_t align,
+			     int nid)
 {
 	kmm_phys_addr_t best = 0;
 	bool found = false;

@@ -57,13 +57,13 @@ static unsigned long present_pages_in_range(const struct kmm_machine *m, int nid
 static enum zone_type movable_zone_of(const struct kmm_machine *m)
 {
 	for (int z = ZONE_NORMAL; z > ZONE_DMA; z--)
-		if (present_pages_in_range(m, -1, m->arch_zone_lowest_pfn[z], m->arch_zone_highest_pfn[z]))
+		if (present_pages_in_range(m, -1, m->arch_zone_lowest_pfn[z],
+					   m->arch_zone_highest_pfn[z]))
 			return (enum zone_type)z;
 	return ZONE_DMA;
 }
 
-static void find_zone_movable_pfns_for_nodes(struct kmm_machine *m,
-					     const struct kmm_boot_params *p)
+static void find_zone_movable_pfns_for_nodes(struct kmm_machine *m, const struct kmm_boot_params *p)
 {
 	unsigned long totalpages = present_pages_in_range(m, -1, 0, m->max_pfn);
 	unsigned long required_kernelcore = 0, required_movablecore = 0;
@@ -115,7 +115,8 @@ restart:;
 				continue;
 			if (start_pfn < usable_startpfn) {
 				unsigned long kernel_pages =
-					(unsigned long)(KMM_MIN(end_pfn, usable_startpfn) - start_pfn);
+					(unsigned long)(KMM_MIN(end_pfn, usable_startpfn) -
+							start_pfn);
 				kernelcore_remaining -= KMM_MIN(kernel_pages, kernelcore_remaining);
 				required_kernelcore -= KMM_MIN(kernel_pages, required_kernelcore);
 				if (end_pfn <= usable_startpfn) {
@@ -219,8 +220,8 @@ static int init_zone(struct kmm_machine *m, pg_data_t *pgdat, enum zone_type zt,
 		return -KMM_ENOMEM;
 	zone_pcp_init(m, z);
 	if (z->spanned_pages > z->present_pages)
-		pr_info(m, "On node %d, zone %s: %lu pages in unavailable ranges", z->node,
-			z->name, z->spanned_pages - z->present_pages);
+		pr_info(m, "On node %d, zone %s: %lu pages in unavailable ranges", z->node, z->name,
+			z->spanned_pages - z->present_pages);
 	return 0;
 }
 
@@ -276,7 +277,8 @@ static void print_range(struct kmm_machine *m, const char *prefix, kmm_pfn_t s, 
 		pr_info(m, "%sempty", prefix);
 	else
 		pr_info(m, "%s[mem 0x%016llx-0x%016llx]", prefix,
-			(unsigned long long)KMM_PFN_PHYS(s), (unsigned long long)KMM_PFN_PHYS(e) - 1);
+			(unsigned long long)KMM_PFN_PHYS(s),
+			(unsigned long long)KMM_PFN_PHYS(e) - 1);
 }
 
 int free_area_init(struct kmm_machine *m, const struct kmm_boot_params *p)
@@ -332,7 +334,8 @@ int free_area_init(struct kmm_machine *m, const struct kmm_boot_params *p)
 		pgdat->node_start_pfn = ns;
 		pgdat->node_spanned_pages = (unsigned long)(ne - ns);
 		pr_info(m, "Initmem setup node %d [mem 0x%016llx-0x%016llx]", nid,
-			(unsigned long long)KMM_PFN_PHYS(ns), (unsigned long long)KMM_PFN_PHYS(ne) - 1);
+			(unsigned long long)KMM_PFN_PHYS(ns),
+			(unsigned long long)KMM_PFN_PHYS(ne) - 1);
 		for (int zt = 0; zt < MAX_NR_ZONES; zt++) {
 			kmm_pfn_t zs, ze;
 			zone_range_in_node(m, nid, (enum zone_type)zt, &zs, &ze);
@@ -421,8 +424,7 @@ void build_all_zonelists(struct kmm_machine *m)
 	m->vm.page_group_by_mobility_disabled =
 		total < (unsigned long)pageblock_nr_pages * MIGRATE_TYPES;
 	pr_info(m, "Built %d zonelists, mobility grouping %s.  Total pages: %lu",
-		m->nr_zonelists_built, m->vm.page_group_by_mobility_disabled ? "off" : "on",
-		total);
+		m->nr_zonelists_built, m->vm.page_group_by_mobility_disabled ? "off" : "on", total);
 	enum zone_type policy = movable_zone_of(m);
 	pr_info(m, "Policy zone: %s", zone_names[policy]);
 }
@@ -460,11 +462,9 @@ void mem_init_print_info(struct kmm_machine *m)
 {
 	unsigned long physpages = 0;
 	int nid;
-	for_each_online_node(m, nid)
-		physpages += m->node_data[nid]->node_present_pages;
+	for_each_online_node(m, nid) physpages += m->node_data[nid]->node_present_pages;
 	unsigned long total = atomic_load(&m->totalram_pages);
 	m->memblock_reserved_at_free = physpages - total;
-	pr_info(m, "Memory: %luK/%luK available (%luK reserved)",
-		total << (KMM_PAGE_SHIFT - 10), physpages << (KMM_PAGE_SHIFT - 10),
-		(physpages - total) << (KMM_PAGE_SHIFT - 10));
+	pr_info(m, "Memory: %luK/%luK available (%luK reserved)", total << (KMM_PAGE_SHIFT - 10),
+		physpages << (KMM_PAGE_SHIFT - 10), (physpages - total) << (KMM_PAGE_SHIFT - 10));
 }

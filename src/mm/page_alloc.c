@@ -36,8 +36,8 @@ static inline unsigned long pb_bitidx(const struct zone *z, kmm_pfn_t pfn)
 	return (unsigned long)((pfn - base) >> pageblock_order) * PB_MIGRATE_BITS;
 }
 
-static inline int get_pfnblock_migratetype(const struct kmm_machine *m,
-					   const struct page *page, kmm_pfn_t pfn)
+static inline int get_pfnblock_migratetype(const struct kmm_machine *m, const struct page *page,
+					   kmm_pfn_t pfn)
 {
 	const struct zone *z = kmm_page_zone(m, page);
 	unsigned long idx = pb_bitidx(z, pfn);
@@ -94,8 +94,8 @@ static inline void account_freepages(struct kmm_machine *m, struct kmm_cpu *c, s
 	__mod_zone_page_state(m, c, z, NR_FREE_PAGES, nr);
 }
 
-static inline void __add_to_free_list(struct page *page, struct zone *z, unsigned order,
-				      int mt, bool tail)
+static inline void __add_to_free_list(struct page *page, struct zone *z, unsigned order, int mt,
+				      bool tail)
 {
 	struct free_area *area = &z->free_area[order];
 	if (tail)
@@ -189,8 +189,8 @@ static inline void expand(struct kmm_machine *m, struct kmm_cpu *c, struct zone 
 	}
 }
 
-static struct page *__rmqueue_smallest(struct kmm_machine *m, struct kmm_cpu *c,
-				       struct zone *z, unsigned order, int mt)
+static struct page *__rmqueue_smallest(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z,
+				       unsigned order, int mt)
 {
 	for (unsigned cur = order; cur < NR_PAGE_ORDERS; cur++) {
 		struct free_area *area = &z->free_area[cur];
@@ -232,8 +232,8 @@ static void split_large_buddy_at(struct kmm_machine *m, struct zone *z, kmm_pfn_
 		__del_page_from_free_list(hp, z, o);
 		for (kmm_pfn_t p = head; p < head + (1UL << o); p += pageblock_nr_pages) {
 			struct page *pp = kmm_pfn_to_page(m, p);
-			__add_to_free_list(pp, z, pageblock_order, get_pfnblock_migratetype(m, pp, p),
-					   false);
+			__add_to_free_list(pp, z, pageblock_order,
+					   get_pfnblock_migratetype(m, pp, p), false);
 			set_buddy_order(pp, pageblock_order);
 		}
 		return;
@@ -286,14 +286,13 @@ int move_freepages_block(struct kmm_machine *m, struct zone *z, struct page *pag
 	return __move_freepages_block(m, z, page, get_pageblock_migratetype(m, page), mt, NULL);
 }
 
-int move_freepages_block_from(struct kmm_machine *m, struct zone *z, struct page *page,
-			      int old_mt, int mt)
+int move_freepages_block_from(struct kmm_machine *m, struct zone *z, struct page *page, int old_mt,
+			      int mt)
 {
 	return __move_freepages_block(m, z, page, old_mt, mt, NULL);
 }
 
-static void change_pageblock_range(struct kmm_machine *m, struct page *page, unsigned order,
-				   int mt)
+static void change_pageblock_range(struct kmm_machine *m, struct page *page, unsigned order, int mt)
 {
 	unsigned long nr = 1UL << (order - pageblock_order);
 	while (nr--) {
@@ -310,8 +309,8 @@ static bool can_steal_fallback(struct kmm_machine *m, unsigned order, int start_
 	       start_mt == MIGRATE_UNMOVABLE || m->vm.page_group_by_mobility_disabled;
 }
 
-static int find_suitable_fallback(struct kmm_machine *m, struct free_area *area,
-				  unsigned order, int mt, bool *can_steal)
+static int find_suitable_fallback(struct kmm_machine *m, struct free_area *area, unsigned order,
+				  int mt, bool *can_steal)
 {
 	*can_steal = false;
 	if (!area->nr_free)
@@ -363,8 +362,8 @@ single:
 	list_move(&page->lru, &z->free_area[cur].free_list[start_mt]);
 }
 
-static bool __rmqueue_fallback(struct kmm_machine *m, struct zone *z, unsigned order,
-			       int start_mt, unsigned alloc_flags)
+static bool __rmqueue_fallback(struct kmm_machine *m, struct zone *z, unsigned order, int start_mt,
+			       unsigned alloc_flags)
 {
 	unsigned min_order = order;
 	int cur, fmt = -1;
@@ -443,8 +442,8 @@ int kmm_pcp_count(struct kmm_machine *m, struct zone *z, int cpu)
 }
 
 /* Move @count pages from the pcp lists back to the buddy. */
-static void free_pcppages_bulk(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z,
-			       int count, struct per_cpu_pages *pcp, unsigned pindex)
+static void free_pcppages_bulk(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z, int count,
+			       struct per_cpu_pages *pcp, unsigned pindex)
 {
 	count = KMM_MIN(count, pcp->count);
 	if (count <= 0)
@@ -629,11 +628,10 @@ void bad_page(struct kmm_machine *m, struct page *page, const char *reason)
 	atomic_fetch_add(&m->nr_bad_pages, 1);
 }
 
-#define PAGE_FLAGS_CHECK_AT_FREE                                                   \
-	((1UL << PG_lru) | (1UL << PG_locked) | (1UL << PG_private) |               \
-	 (1UL << PG_private_2) | (1UL << PG_writeback) | (1UL << PG_reserved) |     \
-	 (1UL << PG_slab) | (1UL << PG_active) | (1UL << PG_unevictable) |          \
-	 (1UL << PG_mlocked))
+#define PAGE_FLAGS_CHECK_AT_FREE                                                                \
+	((1UL << PG_lru) | (1UL << PG_locked) | (1UL << PG_private) | (1UL << PG_private_2) |   \
+	 (1UL << PG_writeback) | (1UL << PG_reserved) | (1UL << PG_slab) | (1UL << PG_active) | \
+	 (1UL << PG_unevictable) | (1UL << PG_mlocked))
 #define PAGE_FLAGS_CHECK_AT_PREP (KMM_PAGEFLAGS_MASK & ~(1UL << PG_hwpoison))
 
 /* Why a page cannot be freed now, or NULL if it can. */
@@ -641,8 +639,8 @@ static const char *page_bad_reason_at_free(const struct page *page)
 {
 	unsigned long f = atomic_load_explicit((atomic_ulong *)&page->flags, memory_order_relaxed);
 	if (kmm_page_type(page) != PAGE_TYPE_NONE)
-		return PageBuddy(page) ? "freeing a page that is free in the buddy allocator"
-				       : "nonzero mapcount";
+		return PageBuddy(page) ? "freeing a page that is free in the buddy allocator" :
+					 "nonzero mapcount";
 	if (page->mapping)
 		return "non-NULL mapping";
 	if (f & PAGE_FLAGS_CHECK_AT_FREE)
@@ -660,8 +658,8 @@ static const char *page_bad_reason_at_put(const struct page *page, unsigned orde
 	if (PageBuddy(page))
 		return "double free: page is free in the buddy allocator";
 	if (page_ref_count(page) <= 0)
-		return page_alloc_order(page) ? "double free: page has refcount 0"
-					      : "freeing a page that was not allocated "
+		return page_alloc_order(page) ? "double free: page has refcount 0" :
+						"freeing a page that was not allocated "
 						"(refcount 0, not the start of a block)";
 	unsigned a = page_alloc_order(page);
 	if (a && a - 1 != order)
@@ -777,10 +775,11 @@ static void free_the_page(struct kmm_machine *m, struct page *page, unsigned ord
 		list_add(&page->lru, &pcp->lists[pindex]);
 		int count = pcp->count + (1 << order);
 		pcp_set_count(pcp, count);
-		if (unlikely(count >= pcp->high)) {
-			int batch = pcp->batch;
-			free_pcppages_bulk(m, c, z, nr_pcp_free(pcp, pcp->high, batch), pcp,
-					   pindex);
+		/* high and batch change under sysctl writes: read them once */
+		int high = __atomic_load_n(&pcp->high, __ATOMIC_RELAXED);
+		if (unlikely(count >= high)) {
+			int batch = __atomic_load_n(&pcp->batch, __ATOMIC_RELAXED);
+			free_pcppages_bulk(m, c, z, nr_pcp_free(pcp, high, batch), pcp, pindex);
 		}
 		goto out;
 	}
@@ -806,7 +805,8 @@ static bool page_ptr_valid(const struct kmm_machine *m, const struct page *page)
 void __kmm_free_pages(struct kmm_machine *m, struct page *page, unsigned order)
 {
 	if (unlikely(!page_ptr_valid(m, page))) {
-		pr_emerg(m, "BUG: Bad page pointer %p: not a struct page of this machine (order %u)",
+		pr_emerg(m,
+			 "BUG: Bad page pointer %p: not a struct page of this machine (order %u)",
 			 (void *)page, order);
 		atomic_fetch_add(&m->nr_bad_pages, 1);
 		return;
@@ -901,8 +901,7 @@ void __free_pages_core(struct kmm_machine *m, struct page *page, unsigned order)
 
 /* ---- allocation -------------------------------------------------------------- */
 
-static void reserve_highatomic_pageblock(struct kmm_machine *m, struct page *page,
-					 struct zone *z)
+static void reserve_highatomic_pageblock(struct kmm_machine *m, struct page *page, struct zone *z)
 {
 	unsigned long max_managed = zone_managed_pages(z) / 100 + pageblock_nr_pages;
 	if (atomic_load_explicit(&z->nr_reserved_highatomic, memory_order_relaxed) >= max_managed)
@@ -935,9 +934,8 @@ static struct page *rmqueue_buddy(struct kmm_machine *m, struct kmm_cpu *c, stru
 	return page;
 }
 
-static int rmqueue_bulk(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z,
-			unsigned order, int count, struct list_head *list, int mt,
-			unsigned alloc_flags)
+static int rmqueue_bulk(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z, unsigned order,
+			int count, struct list_head *list, int mt, unsigned alloc_flags)
 {
 	int i;
 	spin_lock(&z->lock);
@@ -958,7 +956,7 @@ static struct page *rmqueue_pcplist(struct kmm_machine *m, struct kmm_cpu *c, st
 	struct list_head *list = &pcp->lists[order_to_pindex(mt, order)];
 	pcp->free_count >>= 1;
 	if (list_empty(list)) {
-		int batch = pcp->batch;
+		int batch = __atomic_load_n(&pcp->batch, __ATOMIC_RELAXED);
 		if (batch > 1)
 			batch = KMM_MAX(batch >> order, 2);
 		int got = rmqueue_bulk(m, c, z, order, batch, list, mt, alloc_flags);
@@ -1027,14 +1025,15 @@ static bool free_area_has_block_racy(struct zone *z, unsigned order, unsigned al
 			if (area->free_list[mt].next != &area->free_list[mt])
 				return true;
 		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
-		    area->free_list[MIGRATE_HIGHATOMIC].next != &area->free_list[MIGRATE_HIGHATOMIC])
+		    area->free_list[MIGRATE_HIGHATOMIC].next !=
+			    &area->free_list[MIGRATE_HIGHATOMIC])
 			return true;
 	}
 	return false;
 }
 
-bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
-			 int highest_zoneidx, unsigned alloc_flags, long free_pages)
+bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark, int highest_zoneidx,
+			 unsigned alloc_flags, long free_pages)
 {
 	long min = (long)mark;
 	free_pages -= zone_watermark_unusable_free(z, order, alloc_flags);
@@ -1048,8 +1047,8 @@ bool __zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 		if (alloc_flags & ALLOC_OOM)
 			min -= min / 2;
 	}
-	if (free_pages <= min + atomic_load_explicit(&z->lowmem_reserve[highest_zoneidx],
-						     memory_order_relaxed))
+	if (free_pages <=
+	    min + atomic_load_explicit(&z->lowmem_reserve[highest_zoneidx], memory_order_relaxed))
 		return false;
 	if (!order)
 		return true;
@@ -1166,14 +1165,14 @@ static bool check_gfp(struct kmm_machine *m, gfp_t gfp, unsigned order, enum zon
 	if (!(gfp & __GFP_NOWARN) || order <= MAX_PAGE_ORDER) {
 		char names[256];
 		kmm_format_gfp(names, sizeof(names), gfp);
-		pr_warn(m, "WARNING: page allocation rejected: %s: order:%u, mode:%#x(%s)", why,
+		pr_warn(m, "WARNING: page allocation rejected: %s: order:%u, mode:0x%x(%s)", why,
 			order, gfp, names);
 	}
 	return false;
 }
 
-struct page *__kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order,
-			       int preferred_nid, const unsigned long *nodemask)
+struct page *__kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order, int preferred_nid,
+			       const unsigned long *nodemask)
 {
 	enum zone_type zt;
 	if (unlikely(!check_gfp(m, gfp, order, &zt)))
@@ -1190,8 +1189,8 @@ struct page *__kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order,
 	}
 	struct alloc_context ac;
 	pg_data_t *pgdat = m->node_data[preferred_nid];
-	ac.zonelist = &pgdat->node_zonelists[(gfp & __GFP_THISNODE) ? ZONELIST_NOFALLBACK
-								    : ZONELIST_FALLBACK];
+	ac.zonelist = &pgdat->node_zonelists[(gfp & __GFP_THISNODE) ? ZONELIST_NOFALLBACK :
+								      ZONELIST_FALLBACK];
 	ac.nodemask = nodemask;
 	ac.highest_zoneidx = zt;
 	ac.migratetype = gfp_migratetype(gfp);
@@ -1302,7 +1301,8 @@ void setup_per_zone_wmarks(struct kmm_machine *m)
 		for (int zt = 0; zt < MAX_NR_ZONES; zt++) {
 			struct zone *z = &m->node_data[nid]->node_zones[zt];
 			unsigned long managed = zone_managed_pages(z);
-			uint64_t tmp = lowmem_pages ? (uint64_t)pages_min * managed / lowmem_pages : 0;
+			uint64_t tmp =
+				lowmem_pages ? (uint64_t)pages_min * managed / lowmem_pages : 0;
 			unsigned long wmin;
 			if (!zone_is_lowmem(z)) {
 				/* ZONE_MOVABLE: a small min, it only takes movable pages */
@@ -1311,8 +1311,8 @@ void setup_per_zone_wmarks(struct kmm_machine *m)
 			} else {
 				wmin = (unsigned long)tmp;
 			}
-			uint64_t scale = (uint64_t)managed * (unsigned)m->vm.watermark_scale_factor /
-					 10000;
+			uint64_t scale =
+				(uint64_t)managed * (unsigned)m->vm.watermark_scale_factor / 10000;
 			tmp = KMM_MAX(tmp >> 2, scale);
 			atomic_store(&z->_watermark[WMARK_MIN], wmin);
 			atomic_store(&z->watermark_boost, 0);
@@ -1360,7 +1360,8 @@ void setup_per_zone_lowmem_reserve(struct kmm_machine *m)
 				if (clear || !managed_zone(upper))
 					atomic_store(&z->lowmem_reserve[j], 0);
 				else
-					atomic_store(&z->lowmem_reserve[j], (long)(managed / (unsigned)ratio));
+					atomic_store(&z->lowmem_reserve[j],
+						     (long)(managed / (unsigned)ratio));
 			}
 		}
 	}
@@ -1385,8 +1386,9 @@ void calculate_min_free_kbytes(struct kmm_machine *m)
 	    (unsigned long)m->vm.user_min_free_kbytes > new_min) {
 		new_min = (unsigned long)m->vm.user_min_free_kbytes;
 	} else if (m->vm.user_min_free_kbytes >= 0) {
-		pr_warn(m, "min_free_kbytes is not updated to %lu because user defined value %d "
-			   "is preferred",
+		pr_warn(m,
+			"min_free_kbytes is not updated to %lu because user defined value %d "
+			"is preferred",
 			new_min, m->vm.user_min_free_kbytes);
 		new_min = (unsigned long)m->vm.user_min_free_kbytes;
 	} else {
@@ -1404,7 +1406,8 @@ unsigned long zone_count_free_by_walk(struct zone *z)
 	for (int o = 0; o < NR_PAGE_ORDERS; o++)
 		for (int t = 0; t < MIGRATE_TYPES; t++) {
 			struct list_head *pos;
-			list_for_each(pos, &z->free_area[o].free_list[t]) n += 1UL << o;
+			list_for_each (pos, &z->free_area[o].free_list[t])
+				n += 1UL << o;
 		}
 	spin_unlock(&z->lock);
 	return n;

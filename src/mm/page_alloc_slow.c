@@ -41,8 +41,8 @@ static void wake_all_kswapds(struct kmm_machine *m, unsigned order, gfp_t gfp,
 }
 
 /* Give highatomic pageblocks back to ordinary use (one per call). */
-static bool unreserve_highatomic_pageblock(struct kmm_machine *m,
-					   const struct alloc_context *ac, bool force)
+static bool unreserve_highatomic_pageblock(struct kmm_machine *m, const struct alloc_context *ac,
+					   bool force)
 {
 	for (struct zoneref *zr = ac->preferred_zoneref; zr->zone; zr++) {
 		struct zone *z = zr->zone;
@@ -84,8 +84,7 @@ static bool should_reclaim_retry(struct kmm_machine *m, gfp_t gfp, unsigned orde
 		return false;
 	for (struct zoneref *zr = ac->preferred_zoneref; zr->zone; zr++) {
 		struct zone *z = zr->zone;
-		if (zr->zone_idx > (int)ac->highest_zoneidx ||
-		    !node_allowed(ac->nodemask, z->node))
+		if (zr->zone_idx > (int)ac->highest_zoneidx || !node_allowed(ac->nodemask, z->node))
 			continue;
 		/* reclaimable pages: none until the reclaim wave provides LRUs */
 		unsigned long available = (unsigned long)zone_page_state(z, NR_FREE_PAGES);
@@ -174,16 +173,17 @@ nopage:
 			kmm_port_yield();
 			goto retry;
 		}
-		pr_emerg(m, "BUG: __GFP_NOFAIL allocation of order %u could not be satisfied "
-			    "after %d retries: nothing left to reclaim",
+		pr_emerg(m,
+			 "BUG: __GFP_NOFAIL allocation of order %u could not be satisfied "
+			 "after %d retries: nothing left to reclaim",
 			 order, nofail_loops);
 	}
 	warn_alloc(m, gfp, ac->nodemask, "page allocation failure: order:%u", order);
 	return NULL;
 }
 
-void warn_alloc(struct kmm_machine *m, gfp_t gfp, const unsigned long *nodemask,
-		const char *fmt, ...)
+void warn_alloc(struct kmm_machine *m, gfp_t gfp, const unsigned long *nodemask, const char *fmt,
+		...)
 {
 	atomic_fetch_add(&m->nr_alloc_failed, 1);
 	if (gfp & __GFP_NOWARN)
@@ -219,8 +219,13 @@ void warn_alloc(struct kmm_machine *m, gfp_t gfp, const unsigned long *nodemask,
 		kmm_strlcpy(mask, "(null)", sizeof(mask));
 	}
 	int cpu = kmm_cpu_current(m);
-	pr_warn(m, "kmm: %s, mode:%#x(%s), nodemask=%s,cpuset=/,mems_allowed=0-%d", msg, gfp,
-		names, mask, m->nr_node_ids - 1);
+	char mems[16];
+	if (m->nr_node_ids > 1)
+		kmm_snprintf(mems, sizeof(mems), "0-%d", m->nr_node_ids - 1);
+	else
+		kmm_strlcpy(mems, "0", sizeof(mems));
+	pr_warn(m, "kmm: %s, mode:0x%x(%s), nodemask=%s,cpuset=/,mems_allowed=%s", msg, gfp, names,
+		mask, mems);
 	pr_warn(m, "CPU: %d PID: 0 Comm: kmm", cpu < 0 ? 0 : cpu);
 	__show_mem(m, nodemask);
 }

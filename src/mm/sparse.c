@@ -25,11 +25,11 @@ void kmm_set_page_links(struct page *page, enum zone_type zone, int nid, unsigne
 
 int sparse_init(struct kmm_machine *m)
 {
-	unsigned long nr = (unsigned long)((m->max_pfn + KMM_PAGES_PER_SECTION - 1) >>
-					   KMM_PFN_SECTION_SHIFT);
+	unsigned long nr =
+		(unsigned long)((m->max_pfn + KMM_PAGES_PER_SECTION - 1) >> KMM_PFN_SECTION_SHIFT);
 	m->nr_mem_sections = nr;
-	m->mem_section = memblock_alloc_try_nid(m, nr * sizeof(struct mem_section), 64,
-						MEMBLOCK_NONE);
+	m->mem_section =
+		memblock_alloc_try_nid(m, nr * sizeof(struct mem_section), 64, MEMBLOCK_NONE);
 	if (!m->mem_section)
 		return -KMM_ENOMEM;
 	/* the RAM extent of each section, and the node of its first RAM */
