@@ -268,6 +268,8 @@ unsigned long sum_zone_node_page_state(struct kmm_machine *m, int nid, enum zone
 /* Free pages folded exactly (sums per-CPU deltas; for invariants). */
 long zone_page_state_snapshot(struct kmm_machine *m, struct zone *z, enum zone_stat_item item);
 void vmstat_init(struct kmm_machine *m);
+/* m->totalreserve_pages, read under the lock its writers hold. */
+unsigned long read_totalreserve_pages(struct kmm_machine *m);
 
 /* ======== mm/debug.c ======== */
 void dump_page(struct kmm_machine *m, struct page *page, const char *reason);

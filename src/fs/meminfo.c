@@ -29,16 +29,6 @@ static unsigned long gnps(struct kmm_machine *m, enum node_stat_item item)
 	return (unsigned long)global_node_page_state(m, item);
 }
 
-static unsigned long read_totalreserve_pages(struct kmm_machine *m)
-{
-	unsigned long v;
-
-	spin_lock(&m->sysctl_lock);
-	v = m->totalreserve_pages;
-	spin_unlock(&m->sysctl_lock);
-	return v;
-}
-
 /* Free pages summed exactly, per-CPU deltas included. */
 static unsigned long free_pages_exact(struct kmm_machine *m)
 {

@@ -630,7 +630,7 @@ void kmm_proc_show_zoneinfo(struct kmm_machine *m, struct seq_buf *sb)
 
 /* ---- /proc/vmstat ----------------------------------------------------------------- */
 
-static unsigned long read_totalreserve_pages(struct kmm_machine *m)
+unsigned long read_totalreserve_pages(struct kmm_machine *m)
 {
 	unsigned long v;
 
