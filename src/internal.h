@@ -252,7 +252,13 @@ static inline void __count_vm_events(struct kmm_cpu *c, enum vm_event_item item,
 	atomic_store_explicit(&c->vm_events[item], v + delta, memory_order_relaxed);
 }
 void count_vm_events(struct kmm_machine *m, enum vm_event_item item, unsigned long delta);
-void __count_numa_event(struct kmm_cpu *c, struct zone *z, enum numa_stat_item item);
+/* Per-CPU NUMA event of zone @z, summed on read; the slot owner writes. */
+static inline void __count_numa_event(struct kmm_cpu *c, struct zone *z, enum numa_stat_item item)
+{
+	struct per_cpu_zonestat *pz = &z->per_cpu_zonestats[c->id];
+	unsigned long v = atomic_load_explicit(&pz->vm_numa_event[item], memory_order_relaxed);
+	atomic_store_explicit(&pz->vm_numa_event[item], v + 1, memory_order_relaxed);
+}
 unsigned long sum_vm_event(struct kmm_machine *m, enum vm_event_item item);
 void refresh_zone_stat_thresholds(struct kmm_machine *m);
 /*

@@ -80,7 +80,16 @@ void kmm_port_wake(atomic_uint *addr, int n);
  * One pointer of thread-local storage for the core (the calling thread's
  * CPU-slot binding).  Returns the address of the calling thread's slot.
  */
+#ifdef KMM_PORT_INLINE_TLS
+/* Hosts with C11 thread-local storage: the slot is a variable, no call. */
+extern _Thread_local void *kmm_port_tls;
+static inline void **kmm_port_tls_slot(void)
+{
+	return &kmm_port_tls;
+}
+#else
 void **kmm_port_tls_slot(void);
+#endif
 
 /* ---- threads ------------------------------------------------------------ */
 

@@ -795,11 +795,14 @@ static bool page_ptr_valid(const struct kmm_machine *m, const struct page *page)
 	if (p < (uintptr_t)m->ram || p >= (uintptr_t)m->ram + m->ram_bytes ||
 	    (p - (uintptr_t)m->ram) % sizeof(struct page))
 		return false;
+	/* the section named in the flags must hold this very struct page */
 	unsigned long sec = kmm_page_to_section_nr(page);
-	if (sec >= m->nr_mem_sections || !m->mem_section[sec].section_mem_map)
+	if (unlikely(sec >= m->nr_mem_sections))
 		return false;
-	kmm_pfn_t pfn = kmm_page_to_pfn(m, page);
-	return kmm_pfn_valid(m, pfn) && kmm_pfn_to_page(m, pfn) == page;
+	const struct mem_section *ms = &m->mem_section[sec];
+	kmm_pfn_t pfn = (p - ms->section_mem_map) / sizeof(struct page);
+	uint64_t off = pfn - ((kmm_pfn_t)sec << KMM_PFN_SECTION_SHIFT);
+	return ms->section_mem_map && off >= ms->lo && off < ms->hi;
 }
 
 void __kmm_free_pages(struct kmm_machine *m, struct page *page, unsigned order)
@@ -1076,14 +1079,14 @@ static inline bool zone_watermark_fast(struct zone *z, unsigned order, unsigned 
 	return __zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
 }
 
-struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, unsigned order,
-				    unsigned alloc_flags, const struct alloc_context *ac)
+static inline struct page *__get_page_from_freelist(struct kmm_machine *m, struct kmm_cpu *c,
+						    gfp_t gfp, unsigned order, unsigned alloc_flags,
+						    const struct alloc_context *ac)
 {
-	struct kmm_cpu *c = kmm_get_cpu(m);
 	struct page *page = NULL;
 	struct zoneref *zr = ac->preferred_zoneref;
 	if (unlikely(!zr || !zr->zone))
-		goto out;
+		return NULL;
 	struct zone *preferred = zr->zone;
 	for_next_zone_zonelist_nodemask(zr, ac->highest_zoneidx, ac->nodemask)
 	{
@@ -1108,27 +1111,51 @@ struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, unsigned o
 			break;
 		}
 	}
-out:
+	return page;
+}
+
+struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, unsigned order,
+				    unsigned alloc_flags, const struct alloc_context *ac)
+{
+	struct kmm_cpu *c = kmm_get_cpu(m);
+	struct page *page = __get_page_from_freelist(m, c, gfp, order, alloc_flags, ac);
 	kmm_put_cpu(m, c);
 	return page;
 }
 
 /* ---- GFP decoding ---------------------------------------------------------------- */
 
+/*
+ * The zone each combination of the four zone modifiers selects, as the
+ * kernel's GFP_ZONE_TABLE (-1: invalid combination).  No ZONE_HIGHMEM on
+ * 64-bit: __GFP_HIGHMEM alone means Normal, with __GFP_MOVABLE Movable.
+ */
+#define Z_BAD (-1)
+static const signed char gfp_zone_table[16] = {
+	[0] = ZONE_NORMAL,
+	[___GFP_DMA] = ZONE_DMA,
+	[___GFP_HIGHMEM] = ZONE_NORMAL,
+	[___GFP_DMA32] = ZONE_DMA32,
+	[___GFP_MOVABLE] = ZONE_NORMAL,
+	[___GFP_MOVABLE | ___GFP_DMA] = ZONE_DMA,
+	[___GFP_MOVABLE | ___GFP_HIGHMEM] = ZONE_MOVABLE,
+	[___GFP_MOVABLE | ___GFP_DMA32] = ZONE_DMA32,
+	[___GFP_DMA | ___GFP_HIGHMEM] = Z_BAD,
+	[___GFP_DMA | ___GFP_DMA32] = Z_BAD,
+	[___GFP_HIGHMEM | ___GFP_DMA32] = Z_BAD,
+	[___GFP_DMA | ___GFP_HIGHMEM | ___GFP_DMA32] = Z_BAD,
+	[___GFP_MOVABLE | ___GFP_DMA | ___GFP_HIGHMEM] = Z_BAD,
+	[___GFP_MOVABLE | ___GFP_DMA | ___GFP_DMA32] = Z_BAD,
+	[___GFP_MOVABLE | ___GFP_HIGHMEM | ___GFP_DMA32] = Z_BAD,
+	[___GFP_MOVABLE | ___GFP_DMA | ___GFP_HIGHMEM | ___GFP_DMA32] = Z_BAD,
+};
+
 int gfp_zone_checked(gfp_t gfp, enum zone_type *out)
 {
-	gfp_t zm = gfp & GFP_ZONEMASK;
-	int n = !!(zm & __GFP_DMA) + !!(zm & __GFP_DMA32) + !!(zm & __GFP_HIGHMEM);
-	if (n > 1)
+	int z = gfp_zone_table[gfp & GFP_ZONEMASK];
+	if (z < 0)
 		return -KMM_EINVAL;
-	if (zm & __GFP_DMA)
-		*out = ZONE_DMA;
-	else if (zm & __GFP_DMA32)
-		*out = ZONE_DMA32;
-	else if ((zm & (__GFP_MOVABLE | __GFP_HIGHMEM)) == (__GFP_MOVABLE | __GFP_HIGHMEM))
-		*out = ZONE_MOVABLE;
-	else
-		*out = ZONE_NORMAL; /* no ZONE_HIGHMEM on 64-bit */
+	*out = (enum zone_type)z;
 	return 0;
 }
 
@@ -1149,7 +1176,22 @@ unsigned gfp_to_alloc_flags(gfp_t gfp, unsigned order)
 	return alloc_flags;
 }
 
-static bool check_gfp(struct kmm_machine *m, gfp_t gfp, unsigned order, enum zone_type *zt)
+static bool __check_gfp_report(struct kmm_machine *m, gfp_t gfp, unsigned order,
+			       enum zone_type *zt);
+
+/* One test for every rare case; the report is out of line. */
+static inline bool check_gfp(struct kmm_machine *m, gfp_t gfp, unsigned order, enum zone_type *zt)
+{
+	int z = gfp_zone_table[gfp & GFP_ZONEMASK];
+	if (likely(order <= MAX_PAGE_ORDER && !(gfp & ~__GFP_BITS_MASK) && z >= 0 &&
+		   (gfp & GFP_MOVABLE_MASK) != GFP_MOVABLE_MASK)) {
+		*zt = (enum zone_type)z;
+		return true;
+	}
+	return __check_gfp_report(m, gfp, order, zt);
+}
+
+static bool __check_gfp_report(struct kmm_machine *m, gfp_t gfp, unsigned order, enum zone_type *zt)
 {
 	const char *why = NULL;
 	if (order > MAX_PAGE_ORDER)
@@ -1177,15 +1219,15 @@ struct page *__kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order,
 	enum zone_type zt;
 	if (unlikely(!check_gfp(m, gfp, order, &zt)))
 		return NULL;
+	struct kmm_cpu *c = kmm_get_cpu(m);
 	if (preferred_nid < 0 || preferred_nid >= m->nr_node_ids || !m->node_data[preferred_nid]) {
-		if (preferred_nid >= 0 && (gfp & __GFP_THISNODE)) {
+		if (unlikely(preferred_nid >= 0 && (gfp & __GFP_THISNODE))) {
+			kmm_put_cpu(m, c);
 			pr_warn(m, "WARNING: __GFP_THISNODE allocation on offline node %d",
 				preferred_nid);
 			return NULL;
 		}
-		struct kmm_cpu *c = kmm_get_cpu(m);
 		preferred_nid = c->node;
-		kmm_put_cpu(m, c);
 	}
 	struct alloc_context ac;
 	pg_data_t *pgdat = m->node_data[preferred_nid];
@@ -1201,7 +1243,8 @@ struct page *__kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order,
 		zr++;
 	ac.preferred_zoneref = zr;
 
-	struct page *page = get_page_from_freelist(m, gfp, order, ALLOC_WMARK_LOW, &ac);
+	struct page *page = __get_page_from_freelist(m, c, gfp, order, ALLOC_WMARK_LOW, &ac);
+	kmm_put_cpu(m, c);
 	if (likely(page))
 		return page;
 	return __alloc_pages_slowpath(m, gfp, order, &ac);

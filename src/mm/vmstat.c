@@ -149,23 +149,6 @@ void count_vm_events(struct kmm_machine *m, enum vm_event_item item, unsigned lo
 	kmm_put_cpu(m, c);
 }
 
-void __count_numa_event(struct kmm_cpu *c, struct zone *z, enum numa_stat_item item)
-{
-	struct per_cpu_zonestat *pz;
-	unsigned long v;
-
-	if (unlikely(!z->per_cpu_zonestats || !c)) {
-		atomic_fetch_add_explicit(&z->vm_numa_event[item], 1, memory_order_relaxed);
-		if (z->machine)
-			atomic_fetch_add_explicit(&z->machine->vm_numa_event[item], 1,
-						  memory_order_relaxed);
-		return;
-	}
-	pz = &z->per_cpu_zonestats[c->id];
-	v = atomic_load_explicit(&pz->vm_numa_event[item], memory_order_relaxed);
-	atomic_store_explicit(&pz->vm_numa_event[item], v + 1, memory_order_relaxed);
-}
-
 /* ---- reads ------------------------------------------------------------------ */
 
 unsigned long sum_vm_event(struct kmm_machine *m, enum vm_event_item item)

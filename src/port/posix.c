@@ -215,12 +215,14 @@ void kmm_port_wake(atomic_uint *addr, int n)
 #endif
 }
 
+_Thread_local void *kmm_port_tls;
+
+#ifndef KMM_PORT_INLINE_TLS
 void **kmm_port_tls_slot(void)
 {
-	static _Thread_local void *slot;
-
-	return &slot;
+	return &kmm_port_tls;
 }
+#endif
 
 /* ---- threads --------------------------------------------------------------- */
 
