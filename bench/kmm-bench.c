@@ -749,70 +749,86 @@ static int cg_child_main(const struct options *o)
 	return 1;
 }
 
-static int timing_pass(const struct options *o)
+/*
+ * Call @fn for every (suite, case) that --suite/--case select, in table
+ * order; returns the sum of what @fn returns (its failure counts).
+ */
+typedef int (*case_fn)(const struct options *o, const struct bench_suite *s,
+		       const struct bench_case *c, void *ctx);
+static int for_each_selected_case(const struct options *o, case_fn fn, void *ctx)
 {
 	int failed = 0;
+	for (size_t i = 0; i < NR_SUITES; i++) {
+		if (!suite_selected(o, suites[i]))
+			continue;
+		for (const struct bench_case *const *cp = suites[i]->cases; *cp; cp++)
+			if (case_selected(o, *cp))
+				failed += fn(o, suites[i], *cp, ctx);
+	}
+	return failed;
+}
+
+static int time_case(const struct options *o, const struct bench_suite *s,
+		     const struct bench_case *c, void *ctx)
+{
+	int failed = 0;
+	(void)ctx;
+	uint64_t ops = o->ops ? round_up(o->ops, c->granule ? c->granule : 1) : 0;
+	for (unsigned ti = 0; ti < o->nr_threads; ti++) {
+		for (int k = 0; k < BENCH_MAX_IMPLS && c->impls[k]; k++) {
+			struct result res;
+			if (run_one(s, c, c->impls[k], o->threads[ti], o, ops, &res)) {
+				failed++;
+				continue;
+			}
+			add_result(&res);
+			printf("  %-6s %-14s %-6s threads=%u %10.2f ns/op  ops=%" PRIu64
+			       "  peak=%ld KiB%s\n",
+			       s->name, c->name, res.impl, res.threads, res.value, res.ops,
+			       res.peak_kb, res.failures ? "  (failures)" : "");
+		}
+	}
+	return failed;
+}
+
+static int timing_pass(const struct options *o)
+{
 	printf("kmm-bench: timing pass, %.2g s per run%s\n", o->target_s,
 	       o->ops ? " (fixed --ops)" : "");
-	for (size_t i = 0; i < NR_SUITES; i++) {
-		const struct bench_suite *s = suites[i];
-		if (!suite_selected(o, s))
+	return for_each_selected_case(o, time_case, NULL);
+}
+
+struct cg_ctx {
+	const char *valgrind;
+	const char *cgdir;
+};
+
+static int callgrind_case(const struct options *o, const struct bench_suite *s,
+			  const struct bench_case *c, void *ctx)
+{
+	const struct cg_ctx *cg = ctx;
+	int failed = 0;
+	for (int k = 0; k < BENCH_MAX_IMPLS && c->impls[k]; k++) {
+		struct result res;
+		if (callgrind_one(cg->valgrind, cg->cgdir, s, c, c->impls[k], o->ops, &res)) {
+			failed++;
 			continue;
-		for (const struct bench_case *const *cp = s->cases; *cp; cp++) {
-			const struct bench_case *c = *cp;
-			if (!case_selected(o, c))
-				continue;
-			uint64_t ops = o->ops ? round_up(o->ops, c->granule ? c->granule : 1) : 0;
-			for (unsigned ti = 0; ti < o->nr_threads; ti++) {
-				for (int k = 0; k < BENCH_MAX_IMPLS && c->impls[k]; k++) {
-					struct result res;
-					if (run_one(s, c, c->impls[k], o->threads[ti], o, ops,
-						    &res)) {
-						failed++;
-						continue;
-					}
-					add_result(&res);
-					printf("  %-6s %-14s %-6s threads=%u %10.2f ns/op  ops=%" PRIu64
-					       "  peak=%ld KiB%s\n",
-					       s->name, c->name, res.impl, res.threads, res.value,
-					       res.ops, res.peak_kb,
-					       res.failures ? "  (failures)" : "");
-				}
-			}
 		}
+		add_result(&res);
+		printf("  %-6s %-14s %-6s %10.1f Ir/op  ops=%" PRIu64 "\n", s->name, c->name,
+		       res.impl, res.value, res.ops);
 	}
 	return failed;
 }
 
 static int callgrind_pass(const struct options *o, const char *valgrind, const char *outdir)
 {
-	int failed = 0;
 	char cgdir[PATH_MAX + 16];
 	snprintf(cgdir, sizeof(cgdir), "%s/callgrind", outdir);
 	mkdir_p(cgdir);
 	printf("kmm-bench: callgrind pass (1 thread), output in %s/\n", cgdir);
-	for (size_t i = 0; i < NR_SUITES; i++) {
-		const struct bench_suite *s = suites[i];
-		if (!suite_selected(o, s))
-			continue;
-		for (const struct bench_case *const *cp = s->cases; *cp; cp++) {
-			const struct bench_case *c = *cp;
-			if (!case_selected(o, c))
-				continue;
-			for (int k = 0; k < BENCH_MAX_IMPLS && c->impls[k]; k++) {
-				struct result res;
-				if (callgrind_one(valgrind, cgdir, s, c, c->impls[k], o->ops,
-						  &res)) {
-					failed++;
-					continue;
-				}
-				add_result(&res);
-				printf("  %-6s %-14s %-6s %10.1f Ir/op  ops=%" PRIu64 "\n", s->name,
-				       c->name, res.impl, res.value, res.ops);
-			}
-		}
-	}
-	return failed;
+	struct cg_ctx cg = { valgrind, cgdir };
+	return for_each_selected_case(o, callgrind_case, &cg);
 }
 
 int main(int argc, char **argv)

@@ -209,9 +209,7 @@ void bad_page(struct kmm_machine *m, struct page *page, const char *reason);
 void warn_alloc(struct kmm_machine *m, gfp_t gfp, const unsigned long *nodemask, const char *fmt,
 		...) __attribute__((format(printf, 4, 5)));
 void prep_compound_page(struct page *page, unsigned order);
-/* Free pages in the buddy lists of a zone, by walking them (slow; tests). */
-unsigned long zone_count_free_by_walk(struct zone *z);
-int kmm_pcp_count(struct kmm_machine *m, struct zone *z, int cpu);
+int kmm_pcp_count(struct zone *z, int cpu);
 static inline unsigned int buddy_order(const struct page *p)
 {
 	return (unsigned int)p->private;

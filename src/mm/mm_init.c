@@ -240,32 +240,61 @@ static enum zone_type zone_for_pfn(const struct kmm_machine *m, const pg_data_t 
 	return ZONE_DMA;
 }
 
+/* The node whose span holds @pfn, or -1 (a hole between nodes). */
+static int node_for_pfn(const struct kmm_machine *m, kmm_pfn_t pfn)
+{
+	for (int n = 0; n < m->nr_node_ids; n++) {
+		const pg_data_t *pg = m->node_data[n];
+		if (pg && pfn >= pg->node_start_pfn &&
+		    pfn < pg->node_start_pfn + pg->node_spanned_pages)
+			return n;
+	}
+	return -1;
+}
+
+/* __init_single_page: a reserved page, linked to its zone, node and section. */
+static void init_single_page(struct page *p, enum zone_type zt, int nid, unsigned long sec)
+{
+	atomic_store_explicit(&p->flags, 0, memory_order_relaxed);
+	kmm_set_page_links(p, zt, nid, sec);
+	atomic_store_explicit(&p->_mapcount, -1, memory_order_relaxed);
+	set_page_count(p, 1);
+	SetPageReserved(p);
+	INIT_LIST_HEAD(&p->lru);
+}
+
+/*
+ * Initialise every struct page of the mem_map.  Node and zone are looked
+ * up again only when a pfn leaves the zone found last; pages in holes take
+ * the node and zone of the memory before them (init_unavailable_range).
+ */
 static void memmap_init(struct kmm_machine *m)
 {
+	struct zone *z = NULL;
+	int nid = 0;
+	enum zone_type zt = ZONE_DMA;
 	for (unsigned long sec = 0; sec < m->nr_mem_sections; sec++) {
 		struct mem_section *ms = &m->mem_section[sec];
 		if (!ms->section_mem_map)
 			continue;
 		kmm_pfn_t s0 = (kmm_pfn_t)sec << KMM_PFN_SECTION_SHIFT;
 		for (kmm_pfn_t pfn = s0 + ms->lo; pfn < s0 + ms->hi; pfn++) {
-			struct page *p = kmm_pfn_to_page(m, pfn);
-			int nid = kmm_page_to_nid(p);
-			/* the node that spans the pfn wins over the section's */
-			for (int n = 0; n < m->nr_node_ids; n++) {
-				pg_data_t *pg = m->node_data[n];
-				if (pg && pfn >= pg->node_start_pfn &&
-				    pfn < pg->node_start_pfn + pg->node_spanned_pages) {
+			if (!z || !zone_spans_pfn(z, pfn)) {
+				int n = node_for_pfn(m, pfn);
+				if (n >= 0) {
 					nid = n;
-					break;
+					zt = zone_for_pfn(m, m->node_data[nid], pfn);
+				} else {
+					while (!m->node_data[nid]) /* node 0 may be memoryless */
+						nid = (nid + 1) % m->nr_node_ids;
 				}
+				z = &m->node_data[nid]->node_zones[zt];
+				if (!z->spanned_pages || !zone_spans_pfn(z, pfn))
+					z = NULL; /* a hole: look again at the next pfn */
 			}
-			if (!m->node_data[nid])
-				nid = 0;
-			enum zone_type zt = zone_for_pfn(m, m->node_data[nid], pfn);
-			kmm_set_page_links(p, zt, nid, sec);
-			struct zone *z = &m->node_data[nid]->node_zones[zt];
-			if (z->pageblock_flags && zone_spans_pfn(z, pfn) &&
-			    !(pfn & (pageblock_nr_pages - 1)))
+			struct page *p = kmm_pfn_to_page(m, pfn);
+			init_single_page(p, zt, nid, sec);
+			if (z && z->pageblock_flags && !(pfn & (pageblock_nr_pages - 1)))
 				set_pageblock_migratetype(m, p, MIGRATE_MOVABLE);
 		}
 	}

@@ -433,9 +433,8 @@ static inline void pcp_set_count(struct per_cpu_pages *pcp, int v)
 }
 
 /* Pages on the pcp lists of (@z, @cpu); racy snapshot for reports. */
-int kmm_pcp_count(struct kmm_machine *m, struct zone *z, int cpu)
+int kmm_pcp_count(struct zone *z, int cpu)
 {
-	(void)m;
 	if (!z->per_cpu_pageset)
 		return 0;
 	return __atomic_load_n(&z->per_cpu_pageset[cpu].count, __ATOMIC_RELAXED);
@@ -743,12 +742,11 @@ static inline void prep_new_page(struct kmm_machine *m, struct page *page, unsig
 /* ---- freeing ------------------------------------------------------------- */
 
 static void free_one_page(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z,
-			  struct page *page, kmm_pfn_t pfn, unsigned order, int mt)
+			  struct page *page, kmm_pfn_t pfn, unsigned order)
 {
 	spin_lock(&z->lock);
-	if (unlikely(!is_migrate_isolate(mt)))
-		mt = get_pfnblock_migratetype(m, page, pfn); /* re-read under lock */
-	__free_one_page(m, c, page, pfn, z, order, mt, false);
+	/* the block's type may change until we hold the lock: read it now */
+	__free_one_page(m, c, page, pfn, z, order, get_pfnblock_migratetype(m, page, pfn), false);
 	spin_unlock(&z->lock);
 }
 
@@ -760,12 +758,12 @@ static void free_the_page(struct kmm_machine *m, struct page *page, unsigned ord
 	struct kmm_cpu *c = kmm_get_cpu(m);
 	struct zone *z = kmm_page_zone(m, page);
 	kmm_pfn_t pfn = kmm_page_to_pfn(m, page);
-	int mt = get_pfnblock_migratetype(m, page, pfn);
 	__count_vm_events(c, PGFREE, 1UL << order);
 	if (likely(pcp_allowed_order(order))) {
+		int mt = get_pfnblock_migratetype(m, page, pfn);
 		if (unlikely(mt >= MIGRATE_PCPTYPES)) {
 			if (is_migrate_isolate(mt)) {
-				free_one_page(m, c, z, page, pfn, order, mt);
+				free_one_page(m, c, z, page, pfn, order);
 				goto out;
 			}
 			mt = MIGRATE_MOVABLE; /* highatomic pages ride the movable list */
@@ -783,7 +781,7 @@ static void free_the_page(struct kmm_machine *m, struct page *page, unsigned ord
 		}
 		goto out;
 	}
-	free_one_page(m, c, z, page, pfn, order, mt);
+	free_one_page(m, c, z, page, pfn, order);
 out:
 	kmm_put_cpu(m, c);
 }
@@ -1438,20 +1436,4 @@ void calculate_min_free_kbytes(struct kmm_machine *m)
 		new_min = KMM_MIN(KMM_MAX(new_min, 128UL), 262144UL);
 	}
 	m->vm.min_free_kbytes = (int)new_min;
-}
-
-/* ---- test support ---------------------------------------------------------- */
-
-unsigned long zone_count_free_by_walk(struct zone *z)
-{
-	unsigned long n = 0;
-	spin_lock(&z->lock);
-	for (int o = 0; o < NR_PAGE_ORDERS; o++)
-		for (int t = 0; t < MIGRATE_TYPES; t++) {
-			struct list_head *pos;
-			list_for_each (pos, &z->free_area[o].free_list[t])
-				n += 1UL << o;
-		}
-	spin_unlock(&z->lock);
-	return n;
 }

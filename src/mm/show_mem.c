@@ -42,7 +42,7 @@ static unsigned long zone_free_pcp(struct kmm_machine *m, struct zone *z)
 	if (!z->per_cpu_pageset)
 		return 0;
 	for (int cpu = 0; cpu < m->nr_cpu_ids; cpu++)
-		n += (unsigned long)kmm_pcp_count(m, z, cpu);
+		n += (unsigned long)kmm_pcp_count(z, cpu);
 	return n;
 }
 
@@ -200,7 +200,7 @@ static void show_free_areas(struct kmm_machine *m, const unsigned long *nodemask
 			if (!populated_zone(z))
 				continue;
 			if (cur >= 0 && z->per_cpu_pageset)
-				local_pcp = (unsigned long)kmm_pcp_count(m, z, cur);
+				local_pcp = (unsigned long)kmm_pcp_count(z, cur);
 			seq_buf_printf(
 				sb,
 				"Node %d %s"

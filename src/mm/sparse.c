@@ -38,7 +38,7 @@ int sparse_init(struct kmm_machine *m)
 		kmm_pfn_t s0 = (kmm_pfn_t)sec << KMM_PFN_SECTION_SHIFT;
 		kmm_pfn_t s1 = s0 + KMM_PAGES_PER_SECTION;
 		kmm_pfn_t lo = s1, hi = s0;
-		int nid = 0;
+		int nid = 0; /* node of the section's first RAM: its mem_map lives there */
 		for (unsigned i = 0; i < mem->cnt; i++) {
 			kmm_pfn_t rs = KMM_PHYS_PFN(mem->regions[i].base);
 			kmm_pfn_t re = KMM_PHYS_PFN(mem->regions[i].base + mem->regions[i].size);
@@ -64,14 +64,7 @@ int sparse_init(struct kmm_machine *m)
 		ms->section_mem_map = (uintptr_t)map - (uintptr_t)lo * sizeof(struct page);
 		ms->lo = (uint32_t)(lo - s0);
 		ms->hi = (uint32_t)(hi - s0);
-		for (kmm_pfn_t pfn = lo; pfn < hi; pfn++) {
-			struct page *p = &map[pfn - lo];
-			kmm_set_page_links(p, ZONE_DMA, nid, sec);
-			atomic_store_explicit(&p->_mapcount, -1, memory_order_relaxed);
-			set_page_count(p, 1);
-			SetPageReserved(p);
-			INIT_LIST_HEAD(&p->lru);
-		}
+		/* the struct pages are initialised by memmap_init() (mm_init.c) */
 		m->nr_present_sections++;
 	}
 	return 0;
