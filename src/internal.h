@@ -25,17 +25,23 @@ void kmm_print_lines(struct kmm_machine *m, int level, const char *text);
 /* ======== kernel/cpu.c ======== */
 /*
  * get_cpu(): the slot the calling thread runs on in @m: its bound slot, or
- * a free slot borrowed until put_cpu().  Never returns NULL (waits, like a
- * runnable task, if every slot is taken).
+ * a free slot borrowed until the matching put_cpu().  A borrowed slot is
+ * installed as the thread's binding while borrowed, so nested get_cpu()
+ * calls find it.  Never returns NULL (waits, like a runnable task, if
+ * every slot is taken).  Must not be called with a zone->lock held (it may
+ * run a pending drain).
  */
 struct kmm_cpu *__kmm_get_cpu_slow(struct kmm_machine *m);
+void __kmm_put_cpu_slow(struct kmm_cpu *c);
 /* Run work other CPUs asked of this slot (pcp drains). */
 void kmm_cpu_do_pending(struct kmm_machine *m, struct kmm_cpu *c);
 static inline struct kmm_cpu *kmm_get_cpu(struct kmm_machine *m)
 {
 	struct kmm_cpu *c = (struct kmm_cpu *)*kmm_port_tls_slot();
-	if (unlikely(!c || c < m->cpus || c >= m->cpus + m->nr_cpu_ids))
-		c = __kmm_get_cpu_slow(m);
+	if (unlikely(!c || c->machine != m))
+		return __kmm_get_cpu_slow(m);
+	if (unlikely(c->borrow_depth))
+		c->borrow_depth++;
 	if (unlikely(atomic_load_explicit(&c->pending, memory_order_relaxed)))
 		kmm_cpu_do_pending(m, c);
 	return c;
@@ -46,8 +52,8 @@ void kmm_cpu_release(struct kmm_cpu *c);
 static inline void kmm_put_cpu(struct kmm_machine *m, struct kmm_cpu *c)
 {
 	(void)m;
-	if (unlikely((struct kmm_cpu *)*kmm_port_tls_slot() != c))
-		atomic_store_explicit(&c->owner, 0, memory_order_release);
+	if (unlikely(c->borrow_depth) && --c->borrow_depth == 0)
+		__kmm_put_cpu_slow(c);
 }
 static inline int kmm_numa_node_id(const struct kmm_cpu *c)
 {

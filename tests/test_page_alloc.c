@@ -554,6 +554,42 @@ static void test_many_machines(void **state)
 	}
 }
 
+/*
+ * An unbound caller borrows a slot for the call; calls nested inside it
+ * (the slow path drains the pcp lists) must find that slot, not wait for
+ * a free one: with one CPU there is none.
+ */
+static void test_borrowed_slot_nesting(void **state)
+{
+	(void)state;
+	struct kmm_machine *m = test_boot("quiet mem=16M nr_cpus=1 numa=off", NULL);
+	assert_int_equal(kmm_cpu_current(m), -1);
+	static struct page *held[4096];
+	int n = 0;
+	while ((held[n] = kmm_alloc_pages(m, GFP_KERNEL | __GFP_NOWARN, 0)))
+		n++;
+	assert_true(n > 2000);
+	assert_int_equal(kmm_cpu_current(m), -1); /* the borrow ended */
+	while (n)
+		__kmm_free_pages(m, held[--n], 0);
+	kmm_drain_all_pages(m);
+	check_invariants(m, true);
+	/* binding: once per thread, and not while bound elsewhere */
+	assert_int_equal(kmm_cpu_enter(m, -1), 0);
+	assert_int_equal(kmm_cpu_enter(m, 0), -KMM_EBUSY);
+	struct kmm_machine *other = test_boot("quiet mem=16M", NULL);
+	assert_int_equal(kmm_cpu_enter(other, 0), -KMM_EBUSY);
+	/* a call into another machine borrows there and leaves our binding */
+	struct page *p = kmm_alloc_pages(other, GFP_KERNEL, 0);
+	assert_non_null(p);
+	assert_int_equal(kmm_cpu_current(m), 0);
+	__kmm_free_pages(other, p, 0);
+	kmm_cpu_leave(m);
+	assert_int_equal(kmm_cpu_current(m), -1);
+	kmm_machine_shutdown(other);
+	kmm_machine_shutdown(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -571,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_watermarks),
 		cmocka_unit_test(test_fallback_highatomic_isolation),
 		cmocka_unit_test(test_many_machines),
+		cmocka_unit_test(test_borrowed_slot_nesting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,8 +79,14 @@ struct mem_section {
 /* ---- CPU slots ------------------------------------------------------------ */
 
 struct kmm_cpu {
-	atomic_uintptr_t owner; /* thread token of the bound/borrowing thread */
-	atomic_uint pending;	/* KMM_CPU_* work requested by other CPUs */
+	atomic_uintptr_t owner;	     /* thread token of the bound/borrowing thread */
+	atomic_uint pending;	     /* KMM_CPU_* work requested by other CPUs */
+	struct kmm_machine *machine; /* the slot's machine: one compare tells
+				      * a bound thread which machine it is in */
+	/* borrowed for an API call: nesting depth and the caller's own TLS
+	 * binding to restore (written by the owner only) */
+	int borrow_depth;
+	void *borrow_prev;
 	int id;
 	int node;
 	atomic_ulong vm_events[NR_VM_EVENT_ITEMS];
@@ -217,7 +223,12 @@ extern const char kmm_default_cmdline[];
 
 /* ---- CPU slots ------------------------------------------------------------------ */
 
-/* Bind the calling thread to slot @cpu (-1: any free slot).  Returns the slot. */
+/*
+ * Bind the calling thread to slot @cpu (-1: any free slot).  Returns the
+ * slot, or -KMM_EBUSY if the thread is bound already (to this or another
+ * machine: leave first), -KMM_EINVAL for a bad slot.  Threads must leave
+ * before the machine is shut down (shutdown unbinds only the caller).
+ */
 int kmm_cpu_enter(struct kmm_machine *m, int cpu);
 void kmm_cpu_leave(struct kmm_machine *m);
 /* The slot the calling thread is bound to in @m, or -1. */

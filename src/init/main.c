@@ -34,6 +34,7 @@ static void setup_per_cpu_areas(struct kmm_machine *m, int nr_cpus)
 	}
 	for (int i = 0; m->cpus && i < nr_cpus; i++) {
 		m->cpus[i].id = i;
+		m->cpus[i].machine = m;
 		m->cpus[i].node = nr_nodes ? nodes[i % nr_nodes] : 0;
 		atomic_init(&m->cpus[i].owner, 0);
 		atomic_init(&m->cpus[i].pending, 0);

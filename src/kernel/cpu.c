@@ -57,6 +57,14 @@ void kmm_cpu_do_pending(struct kmm_machine *m, struct kmm_cpu *c)
 		kmm_drain_local_pages(m, c->id);
 }
 
+/* The last put of a borrowed slot: restore the caller's binding, release. */
+void __kmm_put_cpu_slow(struct kmm_cpu *c)
+{
+	*kmm_port_tls_slot() = c->borrow_prev;
+	c->borrow_prev = NULL;
+	atomic_store_explicit(&c->owner, 0, memory_order_release);
+}
+
 struct kmm_cpu *__kmm_get_cpu_slow(struct kmm_machine *m)
 {
 	uintptr_t tok = thread_token();
@@ -65,8 +73,16 @@ struct kmm_cpu *__kmm_get_cpu_slow(struct kmm_machine *m)
 		for (int i = 0; i < m->nr_cpu_ids; i++) {
 			struct kmm_cpu *c =
 				&m->cpus[(start + (unsigned)i) % (unsigned)m->nr_cpu_ids];
-			if (try_claim(c, tok))
+			if (try_claim(c, tok)) {
+				/* bind for the call, nested calls included */
+				void **slot = kmm_port_tls_slot();
+				c->borrow_prev = *slot;
+				c->borrow_depth = 1;
+				*slot = c;
+				if (atomic_load_explicit(&c->pending, memory_order_relaxed))
+					kmm_cpu_do_pending(m, c);
 				return c;
+			}
 		}
 		if (spins < 64)
 			kmm_port_cpu_relax();
@@ -79,13 +95,15 @@ int kmm_cpu_enter(struct kmm_machine *m, int cpu)
 {
 	void **slot = kmm_port_tls_slot();
 	struct kmm_cpu *cur = (struct kmm_cpu *)*slot;
-	if (cur && cur >= m->cpus && cur < m->cpus + m->nr_cpu_ids)
-		return -KMM_EBUSY; /* already bound in this machine */
+	if (cur)
+		return -KMM_EBUSY; /* bound already: one machine, one slot at a time */
 	if (cpu >= m->nr_cpu_ids)
 		return -KMM_EINVAL;
 	struct kmm_cpu *c;
 	if (cpu < 0) {
-		c = __kmm_get_cpu_slow(m);
+		c = __kmm_get_cpu_slow(m); /* claimed as a borrow: make it a binding */
+		c->borrow_depth = 0;
+		c->borrow_prev = NULL;
 	} else {
 		c = &m->cpus[cpu];
 		while (!try_claim(c, thread_token()))
@@ -99,7 +117,7 @@ void kmm_cpu_leave(struct kmm_machine *m)
 {
 	void **slot = kmm_port_tls_slot();
 	struct kmm_cpu *c = (struct kmm_cpu *)*slot;
-	if (!c || c < m->cpus || c >= m->cpus + m->nr_cpu_ids)
+	if (!c || c->machine != m)
 		return;
 	*slot = NULL;
 	atomic_store_explicit(&c->owner, 0, memory_order_release);
@@ -108,7 +126,7 @@ void kmm_cpu_leave(struct kmm_machine *m)
 int kmm_cpu_current(struct kmm_machine *m)
 {
 	struct kmm_cpu *c = (struct kmm_cpu *)*kmm_port_tls_slot();
-	if (!c || c < m->cpus || c >= m->cpus + m->nr_cpu_ids)
+	if (!c || c->machine != m)
 		return -1;
 	return c->id;
 }

@@ -116,6 +116,8 @@ static inline uint64_t kmm_int_sqrt(uint64_t x)
 #else
 #define KMM_NO_SANITIZE_THREAD
 #endif
+/* Fast-path helpers that must not cost a call. */
+#define KMM_ALWAYS_INLINE inline __attribute__((always_inline))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 

@@ -32,17 +32,22 @@
 
 static inline unsigned long pb_bitidx(const struct zone *z, kmm_pfn_t pfn)
 {
-	kmm_pfn_t base = KMM_ALIGN_DOWN(z->zone_start_pfn, (kmm_pfn_t)pageblock_nr_pages);
-	return (unsigned long)((pfn - base) >> pageblock_order) * PB_MIGRATE_BITS;
+	/* pageblocks counted from the one holding the zone's first pfn */
+	return (unsigned long)((pfn >> pageblock_order) - (z->zone_start_pfn >> pageblock_order)) *
+	       PB_MIGRATE_BITS;
+}
+
+static inline int zone_pfnblock_migratetype(const struct zone *z, kmm_pfn_t pfn)
+{
+	unsigned long idx = pb_bitidx(z, pfn);
+	unsigned long w = __atomic_load_n(&z->pageblock_flags[idx / 64], __ATOMIC_RELAXED);
+	return (int)((w >> (idx % 64)) & 0x7);
 }
 
 static inline int get_pfnblock_migratetype(const struct kmm_machine *m, const struct page *page,
 					   kmm_pfn_t pfn)
 {
-	const struct zone *z = kmm_page_zone(m, page);
-	unsigned long idx = pb_bitidx(z, pfn);
-	unsigned long w = __atomic_load_n(&z->pageblock_flags[idx / 64], __ATOMIC_RELAXED);
-	return (int)((w >> (idx % 64)) & 0x7);
+	return zone_pfnblock_migratetype(kmm_page_zone(m, page), pfn);
 }
 
 int get_pageblock_migratetype(const struct kmm_machine *m, const struct page *page)
@@ -694,6 +699,9 @@ static bool free_pages_prepare(struct kmm_machine *m, struct page *page, unsigne
 	return true;
 }
 
+static void __free_prepared_page(struct kmm_machine *m, struct page *page, unsigned order,
+				 unsigned long f);
+
 static void check_new_page_bad(struct kmm_machine *m, struct page *page)
 {
 	const char *why = "nonzero _refcount";
@@ -707,12 +715,10 @@ static void check_new_page_bad(struct kmm_machine *m, struct page *page)
 	bad_page(m, page, why);
 }
 
-static inline bool check_new_page(struct kmm_machine *m, struct page *page)
+static inline bool check_new_page(struct kmm_machine *m, struct page *page, unsigned long f)
 {
 	if (likely(kmm_page_type(page) == PAGE_TYPE_NONE && !page->mapping &&
-		   page_ref_count(page) == 0 &&
-		   !(atomic_load_explicit(&page->flags, memory_order_relaxed) &
-		     PAGE_FLAGS_CHECK_AT_PREP)))
+		   page_ref_count(page) == 0 && !(f & PAGE_FLAGS_CHECK_AT_PREP)))
 		return false;
 	check_new_page_bad(m, page);
 	return true;
@@ -729,10 +735,13 @@ void prep_compound_page(struct page *page, unsigned order)
 }
 
 static inline void prep_new_page(struct kmm_machine *m, struct page *page, unsigned order,
-				 gfp_t gfp)
+				 gfp_t gfp, unsigned long f)
 {
 	set_page_count(page, 1);
-	set_page_alloc_order(page, order + 1);
+	atomic_store_explicit(&page->flags,
+			      (f & ~KMM_ALLOC_ORDER_MASK) |
+				      ((unsigned long)(order + 1) << KMM_ALLOC_ORDER_SHIFT),
+			      memory_order_relaxed);
 	if (gfp & __GFP_ZERO)
 		kmm_memset(kmm_page_address(m, page), 0, KMM_PAGE_SIZE << order);
 	if (order && (gfp & __GFP_COMP))
@@ -755,12 +764,22 @@ static void free_the_page(struct kmm_machine *m, struct page *page, unsigned ord
 {
 	if (unlikely(!free_pages_prepare(m, page, order)))
 		return;
+	__free_prepared_page(m, page, order,
+			     atomic_load_explicit(&page->flags, memory_order_relaxed));
+}
+
+/* Hand a checked, cleared block (flags @f) to the pcp lists or the buddy. */
+static void __free_prepared_page(struct kmm_machine *m, struct page *page, unsigned order,
+				 unsigned long f)
+{
 	struct kmm_cpu *c = kmm_get_cpu(m);
-	struct zone *z = kmm_page_zone(m, page);
-	kmm_pfn_t pfn = kmm_page_to_pfn(m, page);
+	struct zone *z = &m->node_data[(f >> KMM_NODES_PGSHIFT) & ((1UL << KMM_NODES_SHIFT) - 1)]
+				  ->node_zones[f >> KMM_ZONES_PGSHIFT];
+	unsigned long sec = (f >> KMM_SECTIONS_PGSHIFT) & ((1UL << KMM_SECTIONS_WIDTH) - 1);
+	kmm_pfn_t pfn = ((uintptr_t)page - m->mem_section[sec].section_mem_map) / sizeof(*page);
 	__count_vm_events(c, PGFREE, 1UL << order);
 	if (likely(pcp_allowed_order(order))) {
-		int mt = get_pfnblock_migratetype(m, page, pfn);
+		int mt = zone_pfnblock_migratetype(z, pfn);
 		if (unlikely(mt >= MIGRATE_PCPTYPES)) {
 			if (is_migrate_isolate(mt)) {
 				free_one_page(m, c, z, page, pfn, order);
@@ -787,7 +806,7 @@ out:
 }
 
 /* Does @page point into a mem_map array of @m?  (Before we read it.) */
-static bool page_ptr_valid(const struct kmm_machine *m, const struct page *page)
+static KMM_ALWAYS_INLINE bool page_ptr_valid(const struct kmm_machine *m, const struct page *page)
 {
 	uintptr_t p = (uintptr_t)page;
 	if (p < (uintptr_t)m->ram || p >= (uintptr_t)m->ram + m->ram_bytes ||
@@ -812,6 +831,27 @@ void __kmm_free_pages(struct kmm_machine *m, struct page *page, unsigned order)
 		atomic_fetch_add(&m->nr_bad_pages, 1);
 		return;
 	}
+	/*
+	 * The common case in one test: the first page of a non-compound block
+	 * allocated with this order, no flag the free path objects to, no
+	 * mapping, and ours is the only reference.
+	 */
+	unsigned long f = atomic_load_explicit(&page->flags, memory_order_relaxed);
+	const unsigned long mask =
+		PAGE_FLAGS_CHECK_AT_FREE | (1UL << PG_head) | KMM_ALLOC_ORDER_MASK;
+	if (likely((f & mask) == ((unsigned long)(order + 1) << KMM_ALLOC_ORDER_SHIFT) &&
+		   kmm_page_type(page) == PAGE_TYPE_NONE && !page->mapping && !PageTail(page) &&
+		   page_ref_count(page) == 1)) {
+		if (likely(put_page_testzero(page))) {
+			f &= ~(KMM_PAGEFLAGS_MASK | KMM_ALLOC_ORDER_MASK);
+			atomic_store_explicit(&page->flags, f, memory_order_relaxed);
+			page->private = 0;
+			__free_prepared_page(m, page, order, f);
+			return;
+		}
+		/* a get_page() raced in: the general path below sorts it out */
+		goto not_last;
+	}
 	const char *why = page_bad_reason_at_put(page, order);
 	if (unlikely(why)) {
 		bad_page(m, page, why);
@@ -820,14 +860,17 @@ void __kmm_free_pages(struct kmm_machine *m, struct page *page, unsigned order)
 	bool head = PageHead(page);
 	if (put_page_testzero(page)) {
 		free_the_page(m, page, order);
-	} else if (!head) {
-		/* someone still holds the first page: free the rest (Linux) */
-		set_page_alloc_order(page, 1);
-		while (order-- > 0) {
-			struct page *t = page + (1UL << order);
-			set_page_count(t, 0);
-			free_the_page(m, t, order);
-		}
+		return;
+	}
+	if (head)
+		return;
+not_last:
+	/* someone still holds the first page: free the rest (Linux) */
+	set_page_alloc_order(page, 1);
+	while (order-- > 0) {
+		struct page *t = page + (1UL << order);
+		set_page_count(t, 0);
+		free_the_page(m, t, order);
 	}
 }
 
@@ -950,8 +993,9 @@ static int rmqueue_bulk(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z
 	return i;
 }
 
-static struct page *rmqueue_pcplist(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z,
-				    unsigned order, int mt, unsigned alloc_flags)
+static KMM_ALWAYS_INLINE struct page *rmqueue_pcplist(struct kmm_machine *m, struct kmm_cpu *c,
+						      struct zone *z, unsigned order, int mt,
+						      unsigned alloc_flags)
 {
 	struct per_cpu_pages *pcp = &z->per_cpu_pageset[c->id];
 	struct list_head *list = &pcp->lists[order_to_pindex(mt, order)];
@@ -982,8 +1026,9 @@ static inline void zone_statistics(struct kmm_cpu *c, struct zone *preferred, st
 	__count_numa_event(c, z, z->node == c->node ? NUMA_LOCAL : NUMA_OTHER);
 }
 
-static struct page *rmqueue(struct kmm_machine *m, struct kmm_cpu *c, struct zone *preferred,
-			    struct zone *z, unsigned order, unsigned alloc_flags, int mt)
+static KMM_ALWAYS_INLINE struct page *rmqueue(struct kmm_machine *m, struct kmm_cpu *c,
+					      struct zone *preferred, struct zone *z, int zid,
+					      unsigned order, unsigned alloc_flags, int mt)
 {
 	struct page *page = NULL;
 	if (likely(pcp_allowed_order(order)) && !(alloc_flags & ALLOC_HIGHATOMIC))
@@ -991,7 +1036,7 @@ static struct page *rmqueue(struct kmm_machine *m, struct kmm_cpu *c, struct zon
 	if (!page)
 		page = rmqueue_buddy(m, c, z, order, alloc_flags, mt);
 	if (likely(page)) {
-		__count_vm_events(c, (enum vm_event_item)(PGALLOC_DMA + zone_idx(z)), 1UL << order);
+		__count_vm_events(c, (enum vm_event_item)(PGALLOC_DMA + zid), 1UL << order);
 		zone_statistics(c, preferred, z);
 	}
 	return page;
@@ -1077,9 +1122,10 @@ static inline bool zone_watermark_fast(struct zone *z, unsigned order, unsigned 
 	return __zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
 }
 
-static inline struct page *__get_page_from_freelist(struct kmm_machine *m, struct kmm_cpu *c,
-						    gfp_t gfp, unsigned order, unsigned alloc_flags,
-						    const struct alloc_context *ac)
+static KMM_ALWAYS_INLINE struct page *__get_page_from_freelist(struct kmm_machine *m,
+							       struct kmm_cpu *c, gfp_t gfp,
+							       unsigned order, unsigned alloc_flags,
+							       const struct alloc_context *ac)
 {
 	struct page *page = NULL;
 	struct zoneref *zr = ac->preferred_zoneref;
@@ -1097,13 +1143,15 @@ static inline struct page *__get_page_from_freelist(struct kmm_machine *m, struc
 						 alloc_flags))
 				continue;
 		}
-		page = rmqueue(m, c, preferred, z, order, alloc_flags, ac->migratetype);
+		page = rmqueue(m, c, preferred, z, zr->zone_idx, order, alloc_flags,
+			       ac->migratetype);
 		if (page) {
-			if (unlikely(check_new_page(m, page))) {
+			unsigned long f = atomic_load_explicit(&page->flags, memory_order_relaxed);
+			if (unlikely(check_new_page(m, page, f))) {
 				page = NULL; /* leaked on purpose: it is corrupt */
 				continue;
 			}
-			prep_new_page(m, page, order, gfp);
+			prep_new_page(m, page, order, gfp, f);
 			if (unlikely((alloc_flags & ALLOC_HIGHATOMIC) && order))
 				reserve_highatomic_pageblock(m, page, z);
 			break;
