@@ -38,14 +38,12 @@ void kmm_cpu_do_pending(struct kmm_machine *m, struct kmm_cpu *c);
 static inline struct kmm_cpu *kmm_get_cpu(struct kmm_machine *m)
 {
 	struct kmm_cpu *c = (struct kmm_cpu *)*kmm_port_tls_slot();
-	if (unlikely(!c || c->machine != m))
-		return __kmm_get_cpu_slow(m);
-	if (unlikely(c->borrow_depth))
-		c->borrow_depth++;
-	if (unlikely(atomic_load_explicit(&c->pending, memory_order_relaxed)))
-		kmm_cpu_do_pending(m, c);
-	return c;
+	if (likely(c && atomic_load_explicit(&c->fast, memory_order_relaxed) == m))
+		return c;
+	return __kmm_get_cpu_slow(m);
 }
+/* Ask slot @c (held by another thread) to run @work at its next call. */
+void kmm_cpu_post_work(struct kmm_cpu *c, unsigned work);
 /* Try to take slot @c for the caller (false if another thread has it). */
 bool kmm_cpu_try_claim(struct kmm_cpu *c);
 void kmm_cpu_release(struct kmm_cpu *c);

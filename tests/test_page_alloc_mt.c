@@ -151,10 +151,69 @@ static void test_threads(void **state)
 	kmm_machine_shutdown(M);
 }
 
+/*
+ * A drain posted to a slot that another thread holds is run by that
+ * thread at its next call into the allocator (as a CPU answers an IPI).
+ */
+static pthread_barrier_t bar;
+static void *holder(void *arg)
+{
+	(void)arg;
+	assert_int_equal(kmm_cpu_enter(M, 1), 1);
+	struct page *p[16];
+	for (int i = 0; i < 16; i++)
+		p[i] = kmm_alloc_pages(M, GFP_KERNEL, 0);
+	for (int i = 0; i < 16; i++)
+		__kmm_free_pages(M, p[i], 0);
+	pthread_barrier_wait(&bar);			      /* pages sit on CPU 1's lists */
+	pthread_barrier_wait(&bar);			      /* CPU 0 has posted a drain */
+	struct page *big = kmm_alloc_pages(M, GFP_KERNEL, 5); /* no pcp involved */
+	assert_non_null(big);
+	pthread_barrier_wait(&bar); /* let CPU 0 look at our lists */
+	pthread_barrier_wait(&bar);
+	__kmm_free_pages(M, big, 5);
+	kmm_cpu_leave(M);
+	return NULL;
+}
+
+static long pcp_pages(int cpu)
+{
+	long n = 0;
+	int nid, zt;
+	struct zone *z;
+	for_each_zone_m(M, nid, zt, z) n += kmm_pcp_count(z, cpu);
+	return n;
+}
+
+static void test_posted_drain(void **state)
+{
+	(void)state;
+	M = test_boot("quiet mem=64M nr_cpus=2 numa=off", NULL);
+	assert_int_equal(kmm_cpu_enter(M, 0), 0);
+	pthread_barrier_init(&bar, NULL, 2);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, holder, NULL), 0);
+	pthread_barrier_wait(&bar);
+	assert_true(pcp_pages(1) > 0);
+	kmm_drain_all_pages(M); /* CPU 1 is held: the drain is posted */
+	assert_true(pcp_pages(1) > 0);
+	pthread_barrier_wait(&bar);
+	pthread_barrier_wait(&bar);
+	assert_int_equal(pcp_pages(1), 0);
+	pthread_barrier_wait(&bar);
+	pthread_join(t, NULL);
+	kmm_drain_all_pages(M);
+	check_invariants(M, true);
+	kmm_cpu_leave(M);
+	pthread_barrier_destroy(&bar);
+	kmm_machine_shutdown(M);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_posted_drain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

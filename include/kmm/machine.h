@@ -87,6 +87,9 @@ struct kmm_cpu {
 	 * binding to restore (written by the owner only) */
 	int borrow_depth;
 	void *borrow_prev;
+	/* == machine while a thread is bound here with nothing pending:
+	 * the whole fast-path test of get_cpu is one load and compare */
+	_Atomic(struct kmm_machine *) fast;
 	int id;
 	int node;
 	atomic_ulong vm_events[NR_VM_EVENT_ITEMS];

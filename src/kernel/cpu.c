@@ -50,11 +50,31 @@ void kmm_cpu_release(struct kmm_cpu *c)
 	atomic_store_explicit(&c->owner, 0, memory_order_release);
 }
 
+/*
+ * Run the work other CPUs posted, then re-arm the fast path if the slot is
+ * bound.  Posting is "set pending, then clear fast"; re-arming is "set
+ * fast, then re-check pending", both sequentially consistent, so a post
+ * is never left with the fast path armed.
+ */
 void kmm_cpu_do_pending(struct kmm_machine *m, struct kmm_cpu *c)
 {
-	unsigned work = atomic_exchange_explicit(&c->pending, 0, memory_order_acquire);
-	if (work & KMM_CPU_DRAIN_PCP)
-		kmm_drain_local_pages(m, c->id);
+	for (;;) {
+		unsigned work = atomic_exchange(&c->pending, 0);
+		if (work & KMM_CPU_DRAIN_PCP)
+			kmm_drain_local_pages(m, c->id);
+		if (c->borrow_depth || *kmm_port_tls_slot() != c)
+			return; /* borrowed: the fast path stays off */
+		atomic_store(&c->fast, m);
+		if (!atomic_load(&c->pending))
+			return;
+		atomic_store(&c->fast, NULL);
+	}
+}
+
+void kmm_cpu_post_work(struct kmm_cpu *c, unsigned work)
+{
+	atomic_fetch_or(&c->pending, work);
+	atomic_store(&c->fast, NULL);
 }
 
 /* The last put of a borrowed slot: restore the caller's binding, release. */
@@ -67,19 +87,27 @@ void __kmm_put_cpu_slow(struct kmm_cpu *c)
 
 struct kmm_cpu *__kmm_get_cpu_slow(struct kmm_machine *m)
 {
+	struct kmm_cpu *c = (struct kmm_cpu *)*kmm_port_tls_slot();
+	if (c && c->machine == m) {
+		/* ours already: a nested borrow, or work is pending */
+		if (c->borrow_depth)
+			c->borrow_depth++;
+		if (atomic_load(&c->pending) || !c->borrow_depth)
+			kmm_cpu_do_pending(m, c);
+		return c;
+	}
 	uintptr_t tok = thread_token();
 	unsigned start = kmm_port_cpu_hint() % (unsigned)m->nr_cpu_ids;
 	for (unsigned spins = 0;; spins++) {
 		for (int i = 0; i < m->nr_cpu_ids; i++) {
-			struct kmm_cpu *c =
-				&m->cpus[(start + (unsigned)i) % (unsigned)m->nr_cpu_ids];
+			c = &m->cpus[(start + (unsigned)i) % (unsigned)m->nr_cpu_ids];
 			if (try_claim(c, tok)) {
 				/* bind for the call, nested calls included */
 				void **slot = kmm_port_tls_slot();
 				c->borrow_prev = *slot;
 				c->borrow_depth = 1;
 				*slot = c;
-				if (atomic_load_explicit(&c->pending, memory_order_relaxed))
+				if (atomic_load(&c->pending))
 					kmm_cpu_do_pending(m, c);
 				return c;
 			}
@@ -110,6 +138,7 @@ int kmm_cpu_enter(struct kmm_machine *m, int cpu)
 			kmm_port_yield();
 	}
 	*slot = c;
+	kmm_cpu_do_pending(m, c); /* arms the fast path */
 	return c->id;
 }
 
@@ -119,6 +148,7 @@ void kmm_cpu_leave(struct kmm_machine *m)
 	struct kmm_cpu *c = (struct kmm_cpu *)*slot;
 	if (!c || c->machine != m)
 		return;
+	atomic_store(&c->fast, NULL);
 	*slot = NULL;
 	atomic_store_explicit(&c->owner, 0, memory_order_release);
 }

@@ -519,8 +519,7 @@ void kmm_drain_all_pages(struct kmm_machine *m)
 			kmm_drain_local_pages(m, i);
 			kmm_cpu_release(c);
 		} else {
-			atomic_fetch_or_explicit(&c->pending, KMM_CPU_DRAIN_PCP,
-						 memory_order_release);
+			kmm_cpu_post_work(c, KMM_CPU_DRAIN_PCP);
 		}
 	}
 	kmm_put_cpu(m, self);
