@@ -698,8 +698,8 @@ static bool free_pages_prepare(struct kmm_machine *m, struct page *page, unsigne
 	return true;
 }
 
-static void __free_prepared_page(struct kmm_machine *m, struct page *page, unsigned order,
-				 unsigned long f);
+static KMM_ALWAYS_INLINE void __free_prepared_page(struct kmm_machine *m, struct page *page,
+						   unsigned order, unsigned long f);
 
 static void check_new_page_bad(struct kmm_machine *m, struct page *page)
 {
@@ -768,8 +768,8 @@ static void free_the_page(struct kmm_machine *m, struct page *page, unsigned ord
 }
 
 /* Hand a checked, cleared block (flags @f) to the pcp lists or the buddy. */
-static void __free_prepared_page(struct kmm_machine *m, struct page *page, unsigned order,
-				 unsigned long f)
+static KMM_ALWAYS_INLINE void __free_prepared_page(struct kmm_machine *m, struct page *page,
+						   unsigned order, unsigned long f)
 {
 	struct kmm_cpu *c = kmm_get_cpu(m);
 	struct zone *z = &m->node_data[(f >> KMM_NODES_PGSHIFT) & ((1UL << KMM_NODES_SHIFT) - 1)]
@@ -808,8 +808,8 @@ out:
 static KMM_ALWAYS_INLINE bool page_ptr_valid(const struct kmm_machine *m, const struct page *page)
 {
 	uintptr_t p = (uintptr_t)page;
-	if (p < (uintptr_t)m->ram || p >= (uintptr_t)m->ram + m->ram_bytes ||
-	    (p - (uintptr_t)m->ram) % sizeof(struct page))
+	uintptr_t off_ram = p - (uintptr_t)m->ram; /* wraps for pointers below ram */
+	if (off_ram >= m->ram_bytes || (off_ram & (sizeof(struct page) - 1)))
 		return false;
 	/* the section named in the flags must hold this very struct page */
 	unsigned long sec = kmm_page_to_section_nr(page);
@@ -821,7 +821,8 @@ static KMM_ALWAYS_INLINE bool page_ptr_valid(const struct kmm_machine *m, const 
 	return ms->section_mem_map && off >= ms->lo && off < ms->hi;
 }
 
-void __kmm_free_pages(struct kmm_machine *m, struct page *page, unsigned order)
+static KMM_ALWAYS_INLINE void free_pages_inline(struct kmm_machine *m, struct page *page,
+						unsigned order)
 {
 	if (unlikely(!page_ptr_valid(m, page))) {
 		pr_emerg(m,
@@ -871,6 +872,14 @@ not_last:
 		set_page_count(t, 0);
 		free_the_page(m, t, order);
 	}
+}
+
+void __kmm_free_pages(struct kmm_machine *m, struct page *page, unsigned order)
+{
+	if (likely(order == 0))
+		free_pages_inline(m, page, 0);
+	else
+		free_pages_inline(m, page, order);
 }
 
 void kmm_put_page(struct kmm_machine *m, struct page *page)
@@ -1134,8 +1143,7 @@ static KMM_ALWAYS_INLINE struct page *__get_page_from_freelist(struct kmm_machin
 	for_next_zone_zonelist_nodemask(zr, ac->highest_zoneidx, ac->nodemask)
 	{
 		struct zone *z = zr->zone;
-		if (unlikely(!managed_zone(z)))
-			continue;
+		/* zones with nothing managed fail the watermark check: free is 0 */
 		if (!(alloc_flags & ALLOC_NO_WATERMARKS)) {
 			unsigned long mark = wmark_pages(z, alloc_flags & ALLOC_WMARK_MASK);
 			if (!zone_watermark_fast(z, order, mark, (int)ac->highest_zoneidx,
@@ -1258,8 +1266,9 @@ static bool __check_gfp_report(struct kmm_machine *m, gfp_t gfp, unsigned order,
 	return false;
 }
 
-struct page *__kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order, int preferred_nid,
-			       const unsigned long *nodemask)
+static KMM_ALWAYS_INLINE struct page *alloc_pages_inline(struct kmm_machine *m, gfp_t gfp,
+							 unsigned order, int preferred_nid,
+							 const unsigned long *nodemask)
 {
 	enum zone_type zt;
 	if (unlikely(!check_gfp(m, gfp, order, &zt)))
@@ -1295,9 +1304,18 @@ struct page *__kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order,
 	return __alloc_pages_slowpath(m, gfp, order, &ac);
 }
 
+struct page *__kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order, int preferred_nid,
+			       const unsigned long *nodemask)
+{
+	return alloc_pages_inline(m, gfp, order, preferred_nid, nodemask);
+}
+
 struct page *kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order)
 {
-	return __kmm_alloc_pages(m, gfp, order, -1, NULL);
+	/* a copy specialised for order 0, the hottest request by far */
+	if (likely(order == 0))
+		return alloc_pages_inline(m, gfp, 0, -1, NULL);
+	return alloc_pages_inline(m, gfp, order, -1, NULL);
 }
 
 struct page *kmm_alloc_pages_node(struct kmm_machine *m, int nid, gfp_t gfp, unsigned order)
