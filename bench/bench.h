@@ -27,7 +27,7 @@
 #include "kmm/machine.h"
 
 #define BENCH_MAX_THREADS 64
-#define BENCH_MAX_IMPLS 4
+#define BENCH_MAX_IMPLS 8
 
 struct bench_case;
 struct bench_impl;
@@ -39,6 +39,7 @@ struct bench_thread {
 	unsigned idx; /* 0 .. nr_threads-1 */
 	unsigned nr_threads;
 	struct kmm_machine *m; /* NULL unless impl->needs_machine */
+	void *shared;	       /* what impl->prepare made, the same for every thread */
 	uint64_t rng;	       /* seeded identically for every impl */
 	void *priv;
 	/* results a case may report */
@@ -52,8 +53,24 @@ struct bench_thread {
 };
 
 struct bench_impl {
-	const char *name;   /* "kmm", "floor" */
+	const char *name;   /* "kmm", "floor", or a peer: "glibc", "jemalloc", ... */
 	bool needs_machine; /* boot a machine and bind each thread to a CPU slot */
+	bool peer;	    /* another allocator kmm is ranked against in the table */
+	/*
+	 * Optional, untimed, called once per run before anything else: NULL
+	 * if the implementation can run, else why not (the run is skipped with
+	 * that note, which is not a failure: e.g. a peer library is missing).
+	 */
+	const char *(*unavailable)(void);
+	/*
+	 * Optional, untimed, called once per run by the harness thread after
+	 * the machine boots and before the benchmark threads start; may set
+	 * *shared (every thread then sees it as t->shared).  0 or a negative
+	 * errno (the run then fails).
+	 */
+	int (*prepare)(struct kmm_machine *m, unsigned nr_threads, void **shared);
+	/* Optional: after every thread's teardown, before the machine shuts down. */
+	void (*release)(struct kmm_machine *m, unsigned nr_threads, void *shared);
 	/* untimed; 0 or a negative errno (the case is then skipped) */
 	int (*setup)(struct bench_thread *t);
 	/* timed: perform @ops operations (a multiple of the case's granule) */
@@ -67,6 +84,15 @@ struct bench_case {
 	const char *op;		/* what one op is, for the table: "alloc+free pair" */
 	uint64_t granule;	/* run() is always asked for a multiple of this */
 	uint64_t callgrind_ops; /* ops measured per thread under callgrind */
+	/*
+	 * The threads' run() calls pair up (a producer hands objects to a
+	 * consumer): the harness then warms up every thread with the same
+	 * sequence of chunk sizes, chosen by thread 0, with a barrier after
+	 * each chunk, so that no thread is left waiting for a partner that
+	 * has already stopped.
+	 */
+	bool lockstep;
+	double floor_target; /* kmm/floor ns ratio the table checks (0: none) */
 	const struct bench_impl *impls[BENCH_MAX_IMPLS];
 };
 
@@ -76,11 +102,15 @@ struct bench_suite {
 	/* machine description; the harness appends " nr_cpus=N" */
 	const char *cmdline;
 	const struct bench_case *const *cases; /* NULL-terminated */
+	double time_s;	      /* length of a timed run unless --time (0: 1 s) */
+	bool isolate;	      /* run every (case, impl, threads) in a fresh child process */
+	bool peak_after_boot; /* peak_kb counts from after the machine boot */
 };
 
 /* ---- the suites ------------------------------------------------------------ */
 
 extern const struct bench_suite bench_suite_page;
+extern const struct bench_suite bench_suite_slab;
 
 /* ---- helpers for cases ------------------------------------------------------- */
 

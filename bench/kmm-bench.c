@@ -63,6 +63,7 @@
 /* Every suite; add new ones here (and to bench.h). */
 static const struct bench_suite *const suites[] = {
 	&bench_suite_page,
+	&bench_suite_slab,
 };
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
 
@@ -74,8 +75,8 @@ struct options {
 	const char *impl; /* callgrind child: the one impl to run */
 	unsigned threads[16];
 	unsigned nr_threads;
-	uint64_t ops; /* 0: calibrate */
-	double target_s;
+	uint64_t ops;	 /* 0: calibrate */
+	double target_s; /* 0: the suite's time_s (or 1 s) */
 	bool callgrind;
 	bool timing;
 	bool list;
@@ -85,7 +86,10 @@ struct options {
 
 struct result {
 	const char *suite, *bcase, *impl;
-	bool ir; /* a callgrind row: value is Ir per op */
+	const struct bench_case *c;
+	const struct bench_impl *ip;
+	bool ir;      /* a callgrind row: value is Ir per op */
+	bool skipped; /* impl->unavailable() said no: not in the TSV, "n/a" in the table */
 	unsigned threads;
 	double value;
 	long peak_kb;
@@ -196,6 +200,10 @@ struct run {
 	struct bench_thread th[BENCH_MAX_THREADS];
 	uint64_t ops; /* agreed by thread 0 after calibration */
 	atomic_bool abort;
+	void *shared; /* impl->prepare's */
+	/* lockstep warm-up, decided by thread 0 between two barriers */
+	uint64_t chunk, warm_done, warm_el;
+	bool warm_stop;
 };
 
 /*
@@ -242,6 +250,26 @@ static void *bench_thread_main(void *arg)
 			round_up(r->fixed_ops < 10 * g ? r->fixed_ops : r->fixed_ops / 4, g);
 		impl->run(t, warm);
 		t->calib_ops = r->fixed_ops;
+	} else if (r->bcase->lockstep) {
+		uint64_t t0 = bench_now_ns();
+		for (;;) {
+			impl->run(t, r->chunk);
+			pthread_barrier_wait(&r->barrier);
+			if (t->idx == 0) {
+				uint64_t el = bench_now_ns() - t0;
+				r->warm_done += r->chunk;
+				r->warm_el = el;
+				if (el >= r->warm_ns)
+					r->warm_stop = true;
+				else if (el < r->warm_ns / 8)
+					r->chunk *= 2;
+			}
+			pthread_barrier_wait(&r->barrier);
+			if (r->warm_stop)
+				break;
+		}
+		t->calib_ops = (uint64_t)((double)r->warm_done * (double)r->target_ns /
+					  (double)(r->warm_el ? r->warm_el : 1));
 	} else {
 		uint64_t chunk = g, done = 0, t0 = bench_now_ns(), el;
 		for (;;) {
@@ -277,11 +305,38 @@ out:
 	return NULL;
 }
 
-/* Run one (case, impl, threads); returns 0 and fills @res, or -1 (reported). */
+static double target_seconds(const struct options *o, const struct bench_suite *s)
+{
+	if (o->target_s > 0)
+		return o->target_s;
+	return s->time_s > 0 ? s->time_s : 1.0;
+}
+
+/*
+ * Run one (case, impl, threads); returns 0 and fills @res, -1 (reported),
+ * or 1 if impl->unavailable() refused (@res then holds a skipped row and
+ * @why the reason).
+ */
 static int run_one(const struct bench_suite *s, const struct bench_case *c,
 		   const struct bench_impl *impl, unsigned nr_threads, const struct options *o,
-		   uint64_t fixed_ops, struct result *res)
+		   uint64_t fixed_ops, struct result *res, char *why, size_t why_size)
 {
+	memset(res, 0, sizeof(*res));
+	res->suite = s->name;
+	res->bcase = c->name;
+	res->impl = impl->name;
+	res->c = c;
+	res->ip = impl;
+	res->threads = nr_threads;
+	if (impl->unavailable) {
+		const char *no = impl->unavailable();
+		if (no) {
+			snprintf(why, why_size, "%s", no);
+			res->skipped = true;
+			return 1;
+		}
+	}
+
 	struct run *r = calloc(1, sizeof(*r));
 	if (!r)
 		die("out of memory");
@@ -290,11 +345,13 @@ static int run_one(const struct bench_suite *s, const struct bench_case *c,
 	r->impl = impl;
 	r->nr_threads = nr_threads;
 	r->fixed_ops = fixed_ops;
-	r->target_ns = (uint64_t)(o->target_s * 1e9);
+	r->target_ns = (uint64_t)(target_seconds(o, s) * 1e9);
 	r->warm_ns = WARMUP_NS;
+	r->chunk = c->granule ? c->granule : 1;
 
 	struct peak pk;
-	peak_start(&pk);
+	if (!s->peak_after_boot)
+		peak_start(&pk);
 	if (impl->needs_machine) {
 		char cmdline[512], err[256];
 		snprintf(cmdline, sizeof(cmdline), "%s nr_cpus=%u",
@@ -303,6 +360,19 @@ static int run_one(const struct bench_suite *s, const struct bench_case *c,
 		if (rc) {
 			fprintf(stderr, "kmm-bench: %s/%s: boot \"%s\" failed (%d): %s\n", s->name,
 				c->name, cmdline, rc, err);
+			free(r);
+			return -1;
+		}
+	}
+	if (s->peak_after_boot)
+		peak_start(&pk);
+	if (impl->prepare) {
+		int rc = impl->prepare(r->m, nr_threads, &r->shared);
+		if (rc) {
+			fprintf(stderr, "kmm-bench: %s/%s/%s: prepare failed (%d)\n", s->name,
+				c->name, impl->name, rc);
+			if (r->m)
+				kmm_machine_shutdown(r->m);
 			free(r);
 			return -1;
 		}
@@ -316,6 +386,7 @@ static int run_one(const struct bench_suite *s, const struct bench_case *c,
 		t->idx = i;
 		t->nr_threads = nr_threads;
 		t->m = r->m;
+		t->shared = r->shared;
 		t->harness = r;
 		/* same stream for every impl of a case */
 		t->rng = 0x9E3779B97F4A7C15ull * (i + 1) ^ 0xD1B54A32D192ED03ull;
@@ -325,12 +396,9 @@ static int run_one(const struct bench_suite *s, const struct bench_case *c,
 	for (unsigned i = 0; i < nr_threads; i++)
 		pthread_join(tid[i], NULL);
 	pthread_barrier_destroy(&r->barrier);
+	if (impl->release)
+		impl->release(r->m, nr_threads, r->shared);
 
-	memset(res, 0, sizeof(*res));
-	res->suite = s->name;
-	res->bcase = c->name;
-	res->impl = impl->name;
-	res->threads = nr_threads;
 	res->ops = r->ops;
 	int ret = 0;
 	double ns = 0;
@@ -354,6 +422,72 @@ static int run_one(const struct bench_suite *s, const struct bench_case *c,
 	return ret;
 }
 
+/* What a child of run_isolated() sends back: one write, well under PIPE_BUF. */
+struct isolated_msg {
+	int rc;
+	struct result res;
+	char why[256];
+};
+
+/*
+ * run_one() in a fresh child process (fork, no exec), for suites that set
+ * .isolate: every allocator then starts from an empty heap, nothing one run
+ * leaves behind (a grown glibc arena, a peer library's caches) reaches the
+ * next, and peak_kb is the child's own.  The child's result comes back
+ * through a pipe; the strings in it point into the image both share.
+ */
+static int run_isolated(const struct bench_suite *s, const struct bench_case *c,
+			const struct bench_impl *impl, unsigned nr_threads,
+			const struct options *o, uint64_t fixed_ops, struct result *res, char *why,
+			size_t why_size)
+{
+	int pfd[2];
+	if (pipe(pfd))
+		die("pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		struct isolated_msg msg;
+		memset(&msg, 0, sizeof(msg));
+		close(pfd[0]);
+		msg.rc = run_one(s, c, impl, nr_threads, o, fixed_ops, &msg.res, msg.why,
+				 sizeof(msg.why));
+		ssize_t w = write(pfd[1], &msg, sizeof(msg));
+		_exit(w == (ssize_t)sizeof(msg) ? 0 : 3);
+	}
+	close(pfd[1]);
+	struct isolated_msg msg;
+	size_t got = 0;
+	while (got < sizeof(msg)) {
+		ssize_t n = read(pfd[0], (char *)&msg + got, sizeof(msg) - got);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			break;
+		}
+		got += (size_t)n;
+	}
+	close(pfd[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	if (got != sizeof(msg)) {
+		if (WIFSIGNALED(status))
+			fprintf(stderr, "kmm-bench: %s/%s/%s threads=%u: child killed by signal %d\n",
+				s->name, c->name, impl->name, nr_threads, WTERMSIG(status));
+		else
+			fprintf(stderr, "kmm-bench: %s/%s/%s threads=%u: child exited (%d) without a "
+					"result\n",
+				s->name, c->name, impl->name, nr_threads,
+				WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return -1;
+	}
+	*res = msg.res;
+	snprintf(why, why_size, "%s", msg.why);
+	return msg.rc;
+}
+
 /* ---- results ------------------------------------------------------------------------ */
 
 static void add_result(const struct result *res)
@@ -365,7 +499,7 @@ static void add_result(const struct result *res)
 			die("out of memory");
 	}
 	results[nr_results++] = *res;
-	if (tsv) {
+	if (tsv && !res->skipped) {
 		fprintf(tsv, "%s\t%s\t%s%s\t%u\t%.2f\t%ld\n", res->suite, res->bcase, res->impl,
 			res->ir ? "-ir" : "", res->threads, res->value, res->peak_kb);
 		fflush(tsv);
@@ -384,11 +518,20 @@ static const struct result *find_result(const char *suite, const char *bcase, co
 	return NULL;
 }
 
+static bool case_has_peers(const struct bench_case *c)
+{
+	for (int k = 0; c && k < BENCH_MAX_IMPLS && c->impls[k]; k++)
+		if (c->impls[k]->peer)
+			return true;
+	return false;
+}
+
+/* kmm against its floor, for the cases that have no peers. */
 static void print_table(bool ir)
 {
 	bool any = false;
 	for (size_t i = 0; i < nr_results; i++)
-		any |= results[i].ir == ir;
+		any |= results[i].ir == ir && !case_has_peers(results[i].c);
 	if (!any)
 		return;
 	printf("\n%-6s %-14s %3s %12s %12s %10s %10s %10s  %s\n", "suite", "case", "thr",
@@ -396,7 +539,7 @@ static void print_table(bool ir)
 	       ir ? "" : "kmm KiB", ir ? "" : "floor KiB", "notes");
 	for (size_t i = 0; i < nr_results; i++) {
 		const struct result *k = &results[i];
-		if (k->ir != ir || strcmp(k->impl, "kmm"))
+		if (k->ir != ir || strcmp(k->impl, "kmm") || case_has_peers(k->c))
 			continue;
 		const struct result *f = find_result(k->suite, k->bcase, "floor", k->threads, ir);
 		char fv[32] = "-", ratio[32] = "-", fkb[32] = "", kkb[32] = "", notes[160] = "";
@@ -424,6 +567,141 @@ static void print_table(bool ir)
 					      f->slowpath);
 		printf("%-6s %-14s %3u %12.2f %12s %10s %10s %10s  %s\n", k->suite, k->bcase,
 		       k->threads, k->value, fv, ratio, kkb, fkb, notes);
+	}
+}
+
+static bool same_impls(const struct bench_case *a, const struct bench_case *b)
+{
+	for (int k = 0; k < BENCH_MAX_IMPLS; k++) {
+		if (!a->impls[k] || !b->impls[k]) {
+			if (a->impls[k] != b->impls[k])
+				return false;
+			break;
+		}
+		if (strcmp(a->impls[k]->name, b->impls[k]->name))
+			return false;
+	}
+	return true;
+}
+
+static void fmt_value(char *buf, size_t size, const struct result *r, bool ir)
+{
+	if (!r)
+		snprintf(buf, size, "-");
+	else if (r->skipped)
+		snprintf(buf, size, "n/a");
+	else
+		snprintf(buf, size, ir ? "%.0f" : "%.2f", r->value);
+}
+
+/* Append "label:PASS" or "label:MISS" to @notes. */
+static size_t note_target(char *notes, size_t size, size_t n, const char *label, bool pass)
+{
+	if (n >= size)
+		return n;
+	return n + (size_t)snprintf(notes + n, size - n, "%s:%s ", label, pass ? "PASS" : "MISS");
+}
+
+/*
+ * The cases that have peers: one row per (case, threads) with every
+ * implementation's ns/op (or Ir/op), kmm's ratio to the fastest peer
+ * ("best") and to glibc, kmm's and the fastest peer's peak_kb, and, for the
+ * timing pass, PASS/MISS per target:
+ *   floorNx  kmm/floor <= the case's floor_target (where it has one)
+ *   glibc    kmm no slower than glibc
+ *   best     kmm within 10 % of the fastest peer, or ahead of it
+ *   mem      kmm's peak_kb no higher than the fastest peer's
+ */
+static void print_peer_table(bool ir)
+{
+	const struct bench_case *hdr = NULL;
+	for (size_t i = 0; i < nr_results; i++) {
+		const struct result *x = &results[i];
+		if (x->ir != ir || !case_has_peers(x->c))
+			continue;
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = results[j].ir == ir && results[j].c == x->c &&
+			       results[j].threads == x->threads;
+		if (seen)
+			continue;
+		const struct bench_case *c = x->c;
+		if (!hdr || !same_impls(hdr, c)) {
+			printf("\n%-5s %-14s %3s", "suite", "case", "thr");
+			for (int k = 0; k < BENCH_MAX_IMPLS && c->impls[k]; k++)
+				printf(" %9s", c->impls[k]->name);
+			printf(" %9s %8s %9s", "best", "kmm/best", "kmm/glibc");
+			if (!ir)
+				printf(" %8s %8s", "kmm KiB", "best KiB");
+			printf("  %s\n", ir ? "(Ir per op, 1 thread)" : "notes (ns per op)");
+			hdr = c;
+		}
+		printf("%-5s %-14s %3u", x->suite, c->name, x->threads);
+		const struct result *best = NULL;
+		for (int k = 0; k < BENCH_MAX_IMPLS && c->impls[k]; k++) {
+			const struct result *r =
+				find_result(x->suite, c->name, c->impls[k]->name, x->threads, ir);
+			char v[32];
+			fmt_value(v, sizeof(v), r, ir);
+			printf(" %9s", v);
+			if (r && !r->skipped && c->impls[k]->peer && r->value > 0 &&
+			    (!best || r->value < best->value))
+				best = r;
+		}
+		const struct result *k = find_result(x->suite, c->name, "kmm", x->threads, ir);
+		const struct result *g = find_result(x->suite, c->name, "glibc", x->threads, ir);
+		const struct result *f = find_result(x->suite, c->name, "floor", x->threads, ir);
+		bool have_k = k && !k->skipped;
+		char rb[32] = "-", rg[32] = "-", kkb[32] = "-", bkb[32] = "-";
+		if (have_k && best)
+			snprintf(rb, sizeof(rb), "%.2fx", k->value / best->value);
+		if (have_k && g && !g->skipped && g->value > 0)
+			snprintf(rg, sizeof(rg), "%.2fx", k->value / g->value);
+		printf(" %9s %8s %9s", best ? best->impl : "-", rb, rg);
+		if (ir) {
+			printf("\n");
+			continue;
+		}
+		if (have_k)
+			snprintf(kkb, sizeof(kkb), "%ld", k->peak_kb);
+		if (best)
+			snprintf(bkb, sizeof(bkb), "%ld", best->peak_kb);
+		printf(" %8s %8s  ", kkb, bkb);
+
+		char notes[256] = "";
+		size_t n = 0;
+		if (have_k) {
+			if (c->floor_target > 0 && f && !f->skipped && f->value > 0) {
+				char label[32];
+				snprintf(label, sizeof(label), "floor%gx", c->floor_target);
+				n = note_target(notes, sizeof(notes), n, label,
+						k->value <= c->floor_target * f->value);
+			}
+			if (g && !g->skipped)
+				n = note_target(notes, sizeof(notes), n, "glibc", k->value <= g->value);
+			if (best) {
+				n = note_target(notes, sizeof(notes), n, "best",
+						k->value <= 1.10 * best->value);
+				n = note_target(notes, sizeof(notes), n, "mem",
+						k->peak_kb <= best->peak_kb);
+			}
+		}
+		for (int j = 0; j < BENCH_MAX_IMPLS && c->impls[j] && n < sizeof(notes); j++) {
+			const struct result *r =
+				find_result(x->suite, c->name, c->impls[j]->name, x->threads, ir);
+			if (!r || r->skipped)
+				continue;
+			if (r->failures)
+				n += (size_t)snprintf(notes + n, sizeof(notes) - n,
+						      "%s failures=%lu ", r->impl, r->failures);
+			if (r->slowpath && n < sizeof(notes))
+				n += (size_t)snprintf(notes + n, sizeof(notes) - n,
+						      "%s refills=%lu ", r->impl, r->slowpath);
+			if (r->bad_pages && n < sizeof(notes))
+				n += (size_t)snprintf(notes + n, sizeof(notes) - n,
+						      "%s BAD PAGES=%lu ", r->impl, r->bad_pages);
+		}
+		printf("%s\n", notes);
 	}
 }
 
@@ -495,8 +773,9 @@ static void dirname_of(const char *path, char *out, size_t size)
 
 /*
  * Run one case/impl under callgrind.  The child prints "cg-child ops=N
- * failures=F" on stdout; everything else (valgrind's chatter) goes to a
- * log file next to the callgrind output.
+ * failures=F" (or "cg-child skipped: REASON") on stdout; everything else
+ * (valgrind's chatter) goes to a log file next to the callgrind output.
+ * Returns 0, -1 (reported) or 1 (skipped, reported).
  */
 static int callgrind_one(const char *valgrind, const char *cgdir, const struct bench_suite *s,
 			 const struct bench_case *c, const struct bench_impl *impl, uint64_t ops,
@@ -562,6 +841,20 @@ static int callgrind_one(const char *valgrind, const char *cgdir, const struct b
 
 	unsigned long long child_ops = 0;
 	unsigned long fails = 0;
+	const char *skip = strstr(buf, "cg-child skipped: ");
+	if (skip && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		printf("  %-6s %-14s %-8s skipped: %s", s->name, c->name, impl->name, skip + 18);
+		memset(res, 0, sizeof(*res));
+		res->suite = s->name;
+		res->bcase = c->name;
+		res->impl = impl->name;
+		res->c = c;
+		res->ip = impl;
+		res->ir = true;
+		res->skipped = true;
+		res->threads = 1;
+		return 1;
+	}
 	const char *line = strstr(buf, "cg-child ");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !line ||
 	    sscanf(line, "cg-child ops=%llu failures=%lu", &child_ops, &fails) != 2 || !child_ops) {
@@ -578,6 +871,8 @@ static int callgrind_one(const char *valgrind, const char *cgdir, const struct b
 	res->suite = s->name;
 	res->bcase = c->name;
 	res->impl = impl->name;
+	res->c = c;
+	res->ip = impl;
 	res->ir = true;
 	res->threads = 1;
 	res->ops = child_ops;
@@ -597,7 +892,8 @@ static void usage(FILE *f)
 		"  --threads N[,N..] thread counts (default: 1,2)\n"
 		"  --ops N           ops per thread instead of calibrating (also the op count\n"
 		"                    of the callgrind pass)\n"
-		"  --time SECONDS    calibrated duration of each timed run (default 1)\n"
+		"  --time SECONDS    calibrated duration of each timed run (default: the\n"
+		"                    suite's, 1 s for page, 0.4 s for slab)\n"
 		"  --callgrind       also measure instructions/op under callgrind (1 thread);\n"
 		"                    CALLGRIND=1 in the environment does the same\n"
 		"  --no-timing       skip the timing pass\n"
@@ -619,7 +915,6 @@ static uint64_t parse_u64(const char *opt, const char *v)
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->target_s = 1.0;
 	o->timing = true;
 	snprintf(o->out, sizeof(o->out), "%s/bench/results/latest.tsv", KMM_BENCH_SOURCE_DIR);
 	const char *cg = getenv("CALLGRIND");
@@ -737,7 +1032,14 @@ static int cg_child_main(const struct options *o)
 				uint64_t ops = round_up(o->ops ? o->ops : (*c)->callgrind_ops,
 							(*c)->granule ? (*c)->granule : 1);
 				struct result res;
-				if (run_one(suites[i], *c, impl, 1, o, ops, &res))
+				char why[256] = "";
+				int rc = run_one(suites[i], *c, impl, 1, o, ops, &res, why,
+						 sizeof(why));
+				if (rc == 1) {
+					printf("cg-child skipped: %s\n", why);
+					return 0;
+				}
+				if (rc)
 					return 1;
 				printf("cg-child ops=%" PRIu64 " failures=%lu\n", res.ops,
 				       res.failures);
@@ -777,12 +1079,21 @@ static int time_case(const struct options *o, const struct bench_suite *s,
 	for (unsigned ti = 0; ti < o->nr_threads; ti++) {
 		for (int k = 0; k < BENCH_MAX_IMPLS && c->impls[k]; k++) {
 			struct result res;
-			if (run_one(s, c, c->impls[k], o->threads[ti], o, ops, &res)) {
+			char why[256] = "";
+			int rc = (s->isolate ? run_isolated : run_one)(
+				s, c, c->impls[k], o->threads[ti], o, ops, &res, why, sizeof(why));
+			if (rc == 1) {
+				add_result(&res);
+				printf("  %-6s %-14s %-8s threads=%u skipped: %s\n", s->name, c->name,
+				       c->impls[k]->name, o->threads[ti], why);
+				continue;
+			}
+			if (rc) {
 				failed++;
 				continue;
 			}
 			add_result(&res);
-			printf("  %-6s %-14s %-6s threads=%u %10.2f ns/op  ops=%" PRIu64
+			printf("  %-6s %-14s %-8s threads=%u %10.2f ns/op  ops=%" PRIu64
 			       "  peak=%ld KiB%s\n",
 			       s->name, c->name, res.impl, res.threads, res.value, res.ops,
 			       res.peak_kb, res.failures ? "  (failures)" : "");
@@ -793,8 +1104,12 @@ static int time_case(const struct options *o, const struct bench_suite *s,
 
 static int timing_pass(const struct options *o)
 {
-	printf("kmm-bench: timing pass, %.2g s per run%s\n", o->target_s,
-	       o->ops ? " (fixed --ops)" : "");
+	if (o->target_s > 0)
+		printf("kmm-bench: timing pass, %.2g s per run%s\n", o->target_s,
+		       o->ops ? " (fixed --ops)" : "");
+	else
+		printf("kmm-bench: timing pass, each suite's run length%s\n",
+		       o->ops ? " (fixed --ops)" : "");
 	return for_each_selected_case(o, time_case, NULL);
 }
 
@@ -810,12 +1125,17 @@ static int callgrind_case(const struct options *o, const struct bench_suite *s,
 	int failed = 0;
 	for (int k = 0; k < BENCH_MAX_IMPLS && c->impls[k]; k++) {
 		struct result res;
-		if (callgrind_one(cg->valgrind, cg->cgdir, s, c, c->impls[k], o->ops, &res)) {
+		int rc = callgrind_one(cg->valgrind, cg->cgdir, s, c, c->impls[k], o->ops, &res);
+		if (rc == 1) {
+			add_result(&res);
+			continue;
+		}
+		if (rc) {
 			failed++;
 			continue;
 		}
 		add_result(&res);
-		printf("  %-6s %-14s %-6s %10.1f Ir/op  ops=%" PRIu64 "\n", s->name, c->name,
+		printf("  %-6s %-14s %-8s %10.1f Ir/op  ops=%" PRIu64 "\n", s->name, c->name,
 		       res.impl, res.value, res.ops);
 	}
 	return failed;
@@ -881,6 +1201,8 @@ int main(int argc, char **argv)
 
 	print_table(false);
 	print_table(true);
+	print_peer_table(false);
+	print_peer_table(true);
 	printf("\nkmm-bench: %zu rows in %s (%.1f s)%s\n", nr_results, o.out,
 	       (double)(bench_now_ns() - start) / 1e9, failed ? ", SOME RUNS FAILED" : "");
 	return failed ? 1 : 0;

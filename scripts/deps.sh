@@ -13,6 +13,9 @@ PACKAGES=(
 	libclang-rt-14-dev
 	clang-format
 	valgrind
+	libjemalloc2
+	libmimalloc2.0
+	libtcmalloc-minimal4
 )
 
 if [ "${KMM_NO_APT:-0}" = "1" ]; then

@@ -58,6 +58,10 @@ static inline int kmm_numa_node_id(const struct kmm_cpu *c)
 	return c->node;
 }
 
+/* ======== mm/slab.c (see src/mm/slab.h) ======== */
+struct kmem_cache;
+void slab_flush_cpu(struct kmm_machine *m, struct kmm_cpu *c, struct kmem_cache *s);
+
 /* ======== kernel/params.c ======== */
 struct kmm_memmap_arg {
 	uint64_t start, size;

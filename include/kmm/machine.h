@@ -95,7 +95,8 @@ struct kmm_cpu {
 	atomic_ulong vm_events[NR_VM_EVENT_ITEMS];
 };
 
-#define KMM_CPU_DRAIN_PCP 1u /* drain this slot's per-CPU page lists */
+#define KMM_CPU_DRAIN_PCP 1u  /* drain this slot's per-CPU page lists */
+#define KMM_CPU_FLUSH_SLAB 2u /* flush this slot's slab object arrays */
 
 /* ---- sysctls ---------------------------------------------------------------- */
 
@@ -159,6 +160,23 @@ struct kmm_boot_opts {
 	void *console_ctx;
 };
 
+/* ---- slab allocator state (src/mm/slab_common.c) ---------------------------- */
+
+struct kmem_cache;
+enum { KMALLOC_NORMAL, KMALLOC_RECLAIM, KMALLOC_DMA, NR_KMALLOC_TYPES };
+#define KMM_SLAB_DEBUG_NAMES 256
+
+struct kmm_slab_state {
+	kmm_spinlock_t lock;	       /* slab_mutex: the cache list, merging */
+	struct list_head caches;       /* every kmem_cache, newest last */
+	struct kmem_cache *kmem_cache; /* the cache of caches */
+	struct kmem_cache *kmalloc_caches[NR_KMALLOC_TYPES][14];
+	int state;				/* DOWN, PARTIAL (no CPU arrays yet), UP */
+	unsigned debug_flags;			/* slab_debug= flags (SLAB_* debug bits) */
+	char debug_names[KMM_SLAB_DEBUG_NAMES]; /* ",name,name," or "" = all */
+	atomic_ulong rng;			/* seeds per-cache secrets and shuffles */
+};
+
 /* ---- the machine -------------------------------------------------------------- */
 
 #define KMM_CMDLINE_MAX 2048
@@ -202,12 +220,14 @@ struct kmm_machine {
 	struct kmm_alloc_hooks hooks;
 	atomic_ulong nr_bad_pages;    /* BUG: Bad page state reports */
 	atomic_ulong nr_alloc_failed; /* page allocation failure reports */
+	atomic_ulong nr_slab_reports; /* slab BUG reports (bad frees, corruption) */
 	int nofail_retries;	      /* bound on __GFP_NOFAIL retry loops */
 
 	char cmdline[KMM_CMDLINE_MAX];
 	struct kmm_boot_opts opts;
 	void *self_alloc; /* host block holding this struct */
 	size_t self_bytes;
+	struct kmm_slab_state slab;
 	struct kmm_log log;
 };
 

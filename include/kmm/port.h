@@ -110,6 +110,9 @@ int kmm_port_file_size(int fd, uint64_t *size);
 int kmm_port_file_truncate(int fd, uint64_t size);
 int kmm_port_file_sync(int fd);
 
+/* End the process after a fatal report (SLAB_PANIC, panic()). */
+void kmm_port_abort(void) __attribute__((noreturn));
+
 /* ---- log output ---------------------------------------------------------- */
 
 /* Write one formatted log line (no trailing newline) to the host's log. */

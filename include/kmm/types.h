@@ -43,6 +43,8 @@ struct list_head {
 		&(name), &(name) \
 	}
 
+#define LIST_HEAD_DECL(name) struct list_head name = LIST_HEAD_INIT(name)
+
 static inline void INIT_LIST_HEAD(struct list_head *l)
 {
 	l->next = l;

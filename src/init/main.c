@@ -12,7 +12,7 @@
  * The machine structure itself and its simulated RAM come from the port
  * layer; everything else is allocated from the simulated RAM by memblock.
  */
-#include "internal.h"
+#include "mm/slab.h"
 
 const char kmm_default_cmdline[] = "numa=fake=2 nr_cpus=2";
 
@@ -140,6 +140,7 @@ int kmm_machine_boot(const char *cmdline, const struct kmm_boot_opts *opts,
 	setup_per_zone_lowmem_reserve(m);
 	setup_per_zone_wmarks(m); /* totalreserve_pages needs the reserves */
 	vmstat_init(m);
+	kmem_cache_init(m);
 	*out = m;
 	return 0;
 }

@@ -62,6 +62,8 @@ void kmm_cpu_do_pending(struct kmm_machine *m, struct kmm_cpu *c)
 		unsigned work = atomic_exchange(&c->pending, 0);
 		if (work & KMM_CPU_DRAIN_PCP)
 			kmm_drain_local_pages(m, c->id);
+		if (work & KMM_CPU_FLUSH_SLAB)
+			slab_flush_cpu(m, c, NULL);
 		if (c->borrow_depth || *kmm_port_tls_slot() != c)
 			return; /* borrowed: the fast path stays off */
 		atomic_store(&c->fast, m);

@@ -17,13 +17,13 @@
  *   kmm.nofail_retries=N     bound on __GFP_NOFAIL retries (default 1000)
  * Several memmap= ranges may be given comma-separated in one parameter.
  */
-#include "internal.h"
+#include "mm/slab.h"
 
 static const char accepted_params[] =
 	"mem=nn[KMG], memmap=exactmap, memmap=nn[KMG]@ss[KMG], memmap=nn[KMG]$ss[KMG], "
 	"numa=fake=N, numa=off, nr_cpus=N, kernelcore=nn[KMG]|nn%, "
 	"movablecore=nn[KMG]|nn%, sysctl.vm.NAME=VALUE, quiet, loglevel=N, "
-	"kmm.nofail_retries=N";
+	"slab_debug=[FZPUT][,cache,...], kmm.nofail_retries=N";
 
 static int param_error(char *err, size_t errlen, const char *param, size_t plen, const char *expect)
 {
@@ -157,6 +157,12 @@ static int parse_one(struct kmm_machine *m, struct kmm_boot_params *p, const cha
 	if (KEY("loglevel")) {
 		if (!parse_int(v, e, 0, 15, &p->loglevel))
 			return param_error(err, errlen, param, plen, "loglevel=N (0..15)");
+		return 0;
+	}
+	if (KEY("slab_debug") || KEY("slub_debug")) {
+		if (kmm_parse_slab_debug(m, v, e))
+			return param_error(err, errlen, param, plen,
+					   "slab_debug=[FZPUT][,cache,...] (also slub_debug=)");
 		return 0;
 	}
 	if (KEY("kmm.nofail_retries")) {

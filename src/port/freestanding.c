@@ -223,3 +223,10 @@ void kmm_port_log(int level, const char *line, size_t len)
 		kmm_port_log_head = (kmm_port_log_head + 1) % sizeof(kmm_port_log_ring);
 	}
 }
+
+void kmm_port_abort(void)
+{
+	/* an embedder halts the CPU or resets the board here */
+	for (;;)
+		;
+}

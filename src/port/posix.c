@@ -427,3 +427,8 @@ void kmm_port_log(int level, const char *line, size_t len)
 		} while (r < 0 && errno == EINTR);
 	}
 }
+
+void kmm_port_abort(void)
+{
+	abort();
+}
