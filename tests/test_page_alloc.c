@@ -36,9 +36,15 @@ static void test_default_machine(void **state)
 	assert_true(logcap_has(&cap, "Early memory node ranges"));
 	assert_true(logcap_has(&cap, "Built 2 zonelists, mobility grouping on."));
 	assert_true(logcap_has(&cap, "K available ("));
-	/* reserved pages are exactly present - managed */
+	/* every managed page is free, on a pcp list or in a slab (the boot's
+	 * kmalloc caches): nothing else took memory */
+	kmm_drain_all_pages(m);
+	refresh_cpu_vm_stats(m);
 	long free = check_invariants(m, true);
-	assert_int_equal(free, (long)total);
+	long slab = global_node_page_state(m, NR_SLAB_RECLAIMABLE_B) +
+		    global_node_page_state(m, NR_SLAB_UNRECLAIMABLE_B);
+	assert_true(slab > 0);
+	assert_int_equal(free + slab, (long)total);
 	/* zonelist of node 0: its own zones first, highest first */
 	struct zoneref *zr = m->node_data[0]->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
 	assert_ptr_equal(zr[0].zone, zone_of(m, 0, ZONE_DMA32));
@@ -54,6 +60,7 @@ static void check_shape(const char *cmdline, int nodes, unsigned long min_mb, un
 	unsigned long mb = (atomic_load(&m->totalram_pages) * KMM_PAGE_SIZE) >> 20;
 	if (mb < min_mb || mb > max_mb)
 		fail_msg("%s: %lu MiB managed, expected %lu..%lu", cmdline, mb, min_mb, max_mb);
+	kmm_drain_all_pages(m);
 	long nfree = check_invariants(m, true);
 	/* allocate everything at every order, then give it all back */
 	assert_int_equal(kmm_cpu_enter(m, 0), 0);
@@ -473,13 +480,15 @@ static void test_fallback_highatomic_isolation(void **state)
 	struct kmm_machine *m = test_boot("quiet mem=256M numa=off", &cap);
 	kmm_cpu_enter(m, 0);
 	struct zone *z = zone_of(m, 0, ZONE_DMA32);
-	assert_int_equal(count_blocks(m, z, MIGRATE_UNMOVABLE), 0);
+	/* the boot's slab caches took a block or two already */
+	int unmovable0 = count_blocks(m, z, MIGRATE_UNMOVABLE);
+	assert_true(unmovable0 <= 2);
 	/* unmovable allocations steal whole movable pageblocks */
 	struct page *held[2048];
 	for (int i = 0; i < 2048; i++)
 		held[i] = kmm_alloc_pages(m, GFP_KERNEL, 0);
-	int unmovable = count_blocks(m, z, MIGRATE_UNMOVABLE);
-	assert_true(unmovable >= 4);
+	int unmovable = count_blocks(m, z, MIGRATE_UNMOVABLE) - unmovable0;
+	assert_true(unmovable >= 3);
 	assert_true(unmovable <= 8);
 	for (int i = 0; i < 2048; i++)
 		__kmm_free_pages(m, held[i], 0);

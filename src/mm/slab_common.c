@@ -516,6 +516,10 @@ void kmem_cache_init(struct kmm_machine *m)
 	size_t bytes = kmem_cache_struct_size(m);
 	struct kmem_cache *kc = kmm_alloc_pages_exact(m, bytes, GFP_KERNEL | __GFP_ZERO);
 	kc->machine = m;
+	/* slab memory too: counted in Slab/SUnreclaim like every cache's pages */
+	mod_node_page_state(m, NODE_DATA(m, kmm_page_to_nid(kmm_virt_to_page(m, kc))),
+			    NR_SLAB_UNRECLAIMABLE_B,
+			    (long)KMM_ALIGN_UP(bytes, (size_t)KMM_PAGE_SIZE));
 	kmm_slab_cache_setup(kc, "kmem_cache", (unsigned)bytes, 64,
 			     SLAB_HWCACHE_ALIGN | debug_flags_for(m, "kmem_cache"), NULL, NULL);
 	st->kmem_cache = kc;
