@@ -5,10 +5,12 @@
  *
  * A suite is a named list of cases; a case is a workload with one or more
  * implementations ("kmm": the library, "floor": the cheapest thing that
- * could do the same job).  The harness (kmm-bench.c) boots a machine when
- * an implementation needs one, starts the threads, warms up, calibrates
- * the op count, times the run and records the result.  A case only
- * provides setup / run / teardown for each implementation.
+ * could do the same job, and optionally "peers": other allocators kmm is
+ * ranked against, such as glibc's malloc).  The harness (kmm-bench.c)
+ * boots a machine when an implementation needs one, starts the threads,
+ * warms up, calibrates the op count, times the run and records the result.
+ * A case only provides setup / run / teardown for each implementation
+ * (plus, optionally, unavailable / prepare / release).
  *
  * Adding a suite: write bench/suite_NAME.c defining
  *     const struct bench_suite bench_suite_NAME = { ... };
@@ -102,7 +104,7 @@ struct bench_suite {
 	/* machine description; the harness appends " nr_cpus=N" */
 	const char *cmdline;
 	const struct bench_case *const *cases; /* NULL-terminated */
-	double time_s;	      /* length of a timed run unless --time (0: 1 s) */
+	double time_s;			       /* length of a timed run unless --time (0: 1 s) */
 	bool isolate;	      /* run every (case, impl, threads) in a fresh child process */
 	bool peak_after_boot; /* peak_kb counts from after the machine boot */
 };

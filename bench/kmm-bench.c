@@ -6,13 +6,16 @@
  *             [--time SECONDS] [--callgrind] [--no-timing] [--out FILE] [--list]
  *
  * Timing pass (default): for every selected case, thread count (default 1
- * and 2) and implementation ("kmm", "floor"), boot a fresh machine if the
- * implementation needs one ("<suite cmdline> nr_cpus=max(2,threads)"),
- * start the threads (each binds its own CPU slot with kmm_cpu_enter(m, -1)),
- * run setup, warm up for ~0.15 s while calibrating, then time one run of
- * the calibrated op count (~--time seconds, default 1) with
- * CLOCK_MONOTONIC.  ns_per_op is the mean over threads of
- * (thread's elapsed ns / ops), i.e. the per-op latency each thread saw.
+ * and 2) and implementation ("kmm", "floor", and for some suites peers such
+ * as "glibc"), skip it with a note if impl->unavailable() says so, boot a
+ * fresh machine if the implementation needs one ("<suite cmdline>
+ * nr_cpus=max(2,threads)"), run impl->prepare, start the threads (each
+ * binds its own CPU slot with kmm_cpu_enter(m, -1)), run setup, warm up for
+ * ~0.15 s while calibrating (in lockstep for cases that say so), then time
+ * one run of the calibrated op count (~--time seconds; default the suite's
+ * time_s, else 1) with CLOCK_MONOTONIC.  ns_per_op is the mean over threads
+ * of (thread's elapsed ns / ops), i.e. the per-op latency each thread saw.
+ * Suites with .isolate run each (case, impl, threads) in a forked child.
  *
  * Callgrind pass (--callgrind, or CALLGRIND=1 in the environment, which is
  * how `make bench CALLGRIND=1` asks for it): for every selected case and
@@ -21,8 +24,9 @@
  *            --toggle-collect=bench_timed_region
  * with a small fixed op count, read the "totals:" (or "summary:") line of
  * the callgrind output and report instructions per op.  These rows go to
- * the same TSV with impl "kmm-ir" / "floor-ir" and the ns_per_op column
- * holding Ir per op (peak_kb is 0: not measured under valgrind).  The
+ * the same TSV with impl "kmm-ir" / "floor-ir" (/ "glibc-ir", ...) and the
+ * ns_per_op column holding Ir per op (peak_kb is 0: not measured under
+ * valgrind).  The
  * callgrind files are kept in <dir of --out>/callgrind/ for
  * callgrind_annotate.
  *
@@ -34,7 +38,12 @@
  * resetting it through /proc/self/clear_refs ("5") at the start of the
  * case, minus VmRSS at that moment.  Where clear_refs is not writable, the
  * growth of getrusage(RUSAGE_SELF).ru_maxrss over the case (which only
- * sees growth above the process's earlier peak).
+ * sees growth above the process's earlier peak).  Suites with
+ * .peak_after_boot start the measurement after the machine boot.
+ *
+ * Tables: kmm against floor for cases without peers; for cases with peers,
+ * every implementation side by side, kmm's ratio to the fastest peer and to
+ * glibc, and PASS/MISS per target (see print_peer_table()).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -81,6 +90,7 @@ struct options {
 	bool timing;
 	bool list;
 	bool cg_child;
+	int iso_fd; /* --iso-child FD: run one case in this process, result to FD */
 	char out[PATH_MAX];
 };
 
@@ -422,68 +432,112 @@ static int run_one(const struct bench_suite *s, const struct bench_case *c,
 	return ret;
 }
 
-/* What a child of run_isolated() sends back: one write, well under PIPE_BUF. */
+/*
+ * What a child of run_isolated() sends back: one write, well under
+ * PIPE_BUF.  Only numbers: the child is another image (ASLR), so the
+ * parent fills in the names.
+ */
 struct isolated_msg {
 	int rc;
-	struct result res;
+	bool skipped;
+	double value;
+	long peak_kb;
+	uint64_t ops;
+	unsigned long failures, slowpath, bad_pages;
 	char why[256];
 };
 
 /*
- * run_one() in a fresh child process (fork, no exec), for suites that set
- * .isolate: every allocator then starts from an empty heap, nothing one run
- * leaves behind (a grown glibc arena, a peer library's caches) reaches the
- * next, and peak_kb is the child's own.  The child's result comes back
- * through a pipe; the strings in it point into the image both share.
+ * run_one() in a fresh process, for suites that set .isolate: fork, then
+ * execute this program again with --iso-child FD and the one (suite, case,
+ * impl, threads) to run.  Every allocator then starts from a new heap:
+ * nothing an earlier run left (a grown glibc arena, glibc's dynamic
+ * mmap/trim thresholds, a peer library's caches) reaches the next, and
+ * peak_kb is the child's own.  The result comes back through a pipe.
  */
 static int run_isolated(const struct bench_suite *s, const struct bench_case *c,
-			const struct bench_impl *impl, unsigned nr_threads,
-			const struct options *o, uint64_t fixed_ops, struct result *res, char *why,
-			size_t why_size)
+			const struct bench_impl *impl, unsigned nr_threads, const struct options *o,
+			uint64_t fixed_ops, struct result *res, char *why, size_t why_size)
 {
+	char self[PATH_MAX], fdarg[16], thrarg[16], opsarg[32], timearg[32];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		die("cannot resolve /proc/self/exe");
+	self[n] = '\0';
 	int pfd[2];
 	if (pipe(pfd))
 		die("pipe: %s", strerror(errno));
+	snprintf(fdarg, sizeof(fdarg), "%d", pfd[1]);
+	snprintf(thrarg, sizeof(thrarg), "%u", nr_threads);
+	snprintf(opsarg, sizeof(opsarg), "%" PRIu64, fixed_ops);
+	snprintf(timearg, sizeof(timearg), "%.17g", target_seconds(o, s));
+	char *argv[] = { self,
+			 "--iso-child",
+			 fdarg,
+			 "--suite",
+			 (char *)s->name,
+			 "--case",
+			 (char *)c->name,
+			 "--impl",
+			 (char *)impl->name,
+			 "--threads",
+			 thrarg,
+			 "--time",
+			 timearg,
+			 fixed_ops ? "--ops" : NULL,
+			 opsarg,
+			 NULL };
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
 	if (pid == 0) {
-		struct isolated_msg msg;
-		memset(&msg, 0, sizeof(msg));
 		close(pfd[0]);
-		msg.rc = run_one(s, c, impl, nr_threads, o, fixed_ops, &msg.res, msg.why,
-				 sizeof(msg.why));
-		ssize_t w = write(pfd[1], &msg, sizeof(msg));
-		_exit(w == (ssize_t)sizeof(msg) ? 0 : 3);
+		execv(self, argv);
+		_exit(127);
 	}
 	close(pfd[1]);
 	struct isolated_msg msg;
 	size_t got = 0;
 	while (got < sizeof(msg)) {
-		ssize_t n = read(pfd[0], (char *)&msg + got, sizeof(msg) - got);
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
+		ssize_t r = read(pfd[0], (char *)&msg + got, sizeof(msg) - got);
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
 				continue;
 			break;
 		}
-		got += (size_t)n;
+		got += (size_t)r;
 	}
 	close(pfd[0]);
 	int status = 0;
 	waitpid(pid, &status, 0);
 	if (got != sizeof(msg)) {
 		if (WIFSIGNALED(status))
-			fprintf(stderr, "kmm-bench: %s/%s/%s threads=%u: child killed by signal %d\n",
+			fprintf(stderr,
+				"kmm-bench: %s/%s/%s threads=%u: child killed by signal %d\n",
 				s->name, c->name, impl->name, nr_threads, WTERMSIG(status));
 		else
-			fprintf(stderr, "kmm-bench: %s/%s/%s threads=%u: child exited (%d) without a "
-					"result\n",
+			fprintf(stderr,
+				"kmm-bench: %s/%s/%s threads=%u: child exited (%d) without a result\n",
 				s->name, c->name, impl->name, nr_threads,
 				WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		return -1;
 	}
-	*res = msg.res;
+	memset(res, 0, sizeof(*res));
+	res->suite = s->name;
+	res->bcase = c->name;
+	res->impl = impl->name;
+	res->c = c;
+	res->ip = impl;
+	res->threads = nr_threads;
+	res->skipped = msg.skipped;
+	res->value = msg.value;
+	res->peak_kb = msg.peak_kb;
+	res->ops = msg.ops;
+	res->failures = msg.failures;
+	res->slowpath = msg.slowpath;
+	res->bad_pages = msg.bad_pages;
+	msg.why[sizeof(msg.why) - 1] = '\0';
 	snprintf(why, why_size, "%s", msg.why);
 	return msg.rc;
 }
@@ -678,7 +732,8 @@ static void print_peer_table(bool ir)
 						k->value <= c->floor_target * f->value);
 			}
 			if (g && !g->skipped)
-				n = note_target(notes, sizeof(notes), n, "glibc", k->value <= g->value);
+				n = note_target(notes, sizeof(notes), n, "glibc",
+						k->value <= g->value);
 			if (best) {
 				n = note_target(notes, sizeof(notes), n, "best",
 						k->value <= 1.10 * best->value);
@@ -969,6 +1024,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->timing = false;
 		} else if (!strcmp(a, "--cg-child")) {
 			o->cg_child = true;
+		} else if (!strcmp(a, "--iso-child")) {
+			NEED_ARG();
+			o->iso_fd = (int)parse_u64(a, v);
 		} else if (!strcmp(a, "--list")) {
 			o->list = true;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -1015,6 +1073,40 @@ static void check_selection(const struct options *o)
 }
 
 /* ---- main ----------------------------------------------------------------------------------- */
+
+/* Isolated child: run one impl of one case, send the result to o->iso_fd. */
+static int iso_child_main(const struct options *o)
+{
+	for (size_t i = 0; i < NR_SUITES; i++) {
+		if (!suite_selected(o, suites[i]))
+			continue;
+		for (const struct bench_case *const *c = suites[i]->cases; *c; c++) {
+			if (!case_selected(o, *c))
+				continue;
+			for (int k = 0; k < BENCH_MAX_IMPLS && (*c)->impls[k]; k++) {
+				const struct bench_impl *impl = (*c)->impls[k];
+				if (o->impl && strcmp(o->impl, impl->name))
+					continue;
+				struct isolated_msg msg;
+				struct result res;
+				memset(&msg, 0, sizeof(msg));
+				msg.rc = run_one(suites[i], *c, impl, o->threads[0], o, o->ops,
+						 &res, msg.why, sizeof(msg.why));
+				msg.skipped = res.skipped;
+				msg.value = res.value;
+				msg.peak_kb = res.peak_kb;
+				msg.ops = res.ops;
+				msg.failures = res.failures;
+				msg.slowpath = res.slowpath;
+				msg.bad_pages = res.bad_pages;
+				ssize_t w = write(o->iso_fd, &msg, sizeof(msg));
+				return w == (ssize_t)sizeof(msg) ? 0 : 1;
+			}
+		}
+	}
+	fprintf(stderr, "kmm-bench: --iso-child: nothing selected\n");
+	return 1;
+}
 
 /* Callgrind child: run one impl of one case at one thread, fixed ops. */
 static int cg_child_main(const struct options *o)
@@ -1084,8 +1176,8 @@ static int time_case(const struct options *o, const struct bench_suite *s,
 				s, c, c->impls[k], o->threads[ti], o, ops, &res, why, sizeof(why));
 			if (rc == 1) {
 				add_result(&res);
-				printf("  %-6s %-14s %-8s threads=%u skipped: %s\n", s->name, c->name,
-				       c->impls[k]->name, o->threads[ti], why);
+				printf("  %-6s %-14s %-8s threads=%u skipped: %s\n", s->name,
+				       c->name, c->impls[k]->name, o->threads[ti], why);
 				continue;
 			}
 			if (rc) {
@@ -1151,11 +1243,46 @@ static int callgrind_pass(const struct options *o, const char *valgrind, const c
 	return for_each_selected_case(o, callgrind_case, &cg);
 }
 
+/*
+ * Debian's libjemalloc.so.2 keeps 2.6 KiB of initial-exec TLS, more than
+ * the 512 bytes glibc sets aside for libraries dlopen()ed after start-up,
+ * so the slab suite's dlopen() of it fails with "cannot allocate memory in
+ * static TLS block".  That reserve is a glibc tunable read only at process
+ * start: if it is not set, set it and execute this program again, once.
+ * (Children started for the callgrind pass inherit the environment.)
+ */
+static void ensure_static_tls(char **argv)
+{
+	static const char key[] = "glibc.rtld.optional_static_tls=";
+	const char *cur = getenv("GLIBC_TUNABLES");
+	if (cur && strstr(cur, key))
+		return;
+	char val[1024], self[PATH_MAX];
+	if ((size_t)snprintf(val, sizeof(val), "%s%s%s16384", cur ? cur : "",
+			     cur && *cur ? ":" : "", key) >= sizeof(val))
+		return;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	if (setenv("GLIBC_TUNABLES", val, 1))
+		return;
+	fflush(NULL);
+	execv(self, argv);
+	/* could not: go on; the peer that needs it is then skipped with a note */
+	if (cur)
+		setenv("GLIBC_TUNABLES", cur, 1);
+	else
+		unsetenv("GLIBC_TUNABLES");
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	parse_options(argc, argv, &o);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!o.cg_child && !o.iso_fd && !o.list)
+		ensure_static_tls(argv);
 
 	if (o.list) {
 		for (size_t i = 0; i < NR_SUITES; i++) {
@@ -1172,6 +1299,8 @@ int main(int argc, char **argv)
 	check_selection(&o);
 	if (o.cg_child)
 		return cg_child_main(&o);
+	if (o.iso_fd)
+		return iso_child_main(&o);
 
 	char valgrind[PATH_MAX];
 	bool have_valgrind = o.callgrind && find_in_path("valgrind", valgrind, sizeof(valgrind));

@@ -232,7 +232,7 @@ static inline unsigned large_class_of(size_t size)
 
 struct peer {
 	const char *name;
-	const char *soname;			/* NULL: the process's own malloc */
+	const char *soname; /* NULL: the process's own malloc */
 	const char *malloc_sym, *free_sym, *usable_sym;
 	void *(*malloc)(size_t);
 	void (*free)(void *);
@@ -293,8 +293,9 @@ static const char *peer_load(struct peer *p)
 	void *h = dlopen(p->soname, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
 	if (!h) {
 		const char *e = dlerror();
+		bool missing = e && strstr(e, "No such file");
 		return peer_fail(p, "dlopen failed (%s)%s", e ? e : "?",
-				 "; scripts/deps.sh installs it");
+				 missing ? "; scripts/deps.sh installs it" : "");
 	}
 	void *m = dlsym(h, p->malloc_sym), *f = dlsym(h, p->free_sym), *u = dlsym(h, p->usable_sym);
 	if (!m || !f || !u)
@@ -347,9 +348,11 @@ static const char *tcmalloc_unavailable(void)
 
 /* remote_free: one producer/consumer pair. */
 struct rf_pair {
-	_Alignas(64) atomic_uint_fast64_t tail; /* objects the producer published */
-	_Alignas(64) atomic_uint_fast64_t head; /* objects the consumer freed */
-	_Alignas(64) _Atomic(struct fl_node *) returned; /* floor: objects handed back */
+	/* objects the producer published; objects the consumer freed */
+	_Alignas(64) atomic_uint_fast64_t tail;
+	_Alignas(64) atomic_uint_fast64_t head;
+	/* floor: objects the consumer handed back to the producer */
+	_Alignas(64) _Atomic(struct fl_node *) returned;
 	_Alignas(64) void *ring[RF_RING];
 };
 
@@ -601,8 +604,9 @@ WORKLOAD unsigned long wl_remote(struct slab_thread *st, uint64_t ops, alloc_fn 
 	if (st->role == R_PRODUCER) {
 		uint64_t tail = atomic_load_explicit(&pr->tail, memory_order_relaxed);
 		for (uint64_t done = 0; done < ops; done += RF_BATCH) {
-			while (tail + RF_BATCH - atomic_load_explicit(&pr->head, memory_order_acquire) >
-			       RF_RING)
+			/* wait for room for one more batch */
+			while (tail - atomic_load_explicit(&pr->head, memory_order_acquire) >
+			       RF_RING - RF_BATCH)
 				spin_pause(&spins);
 			for (unsigned i = 0; i < RF_BATCH; i++) {
 				void *p = af(st, OBJ_SIZE);
@@ -707,7 +711,8 @@ static int slab_setup(struct bench_thread *t, enum kind kind, enum shape shape)
 			rc = floor_init(&st->floor, t, obj_classes, 1, 0, 0);
 		else if (st->role == R_PRODUCER) /* the ring, the chain, a batch each side */
 			rc = floor_init(&st->floor, t, obj_classes, 1,
-					(RF_RING + 8 * RF_BATCH) * OBJ_SIZE, RF_RING + 4 * RF_BATCH);
+					(RF_RING + 8 * RF_BATCH) * OBJ_SIZE,
+					RF_RING + 4 * RF_BATCH);
 		else
 			rc = floor_init(&st->floor, t, obj_classes, 1, 4 * RF_BATCH * OBJ_SIZE,
 					2 * RF_BATCH);
@@ -934,73 +939,71 @@ static void peer_large_run(struct bench_thread *t, uint64_t ops)
 	t->failures += wl_large(t, t->priv, ops, peer_alloc, peer_free);
 }
 
-#define KMM_IMPL(var, su, ru, pr)                                                          \
-	static const struct bench_impl var = { .name = "kmm",                              \
-					       .needs_machine = true,                      \
-					       .setup = su,                                \
-					       .run = ru,                                  \
-					       .teardown = slab_teardown,                  \
-					       .prepare = pr,                              \
+#define KMM_IMPL(var, su, ru, pr)                                         \
+	static const struct bench_impl var = { .name = "kmm",             \
+					       .needs_machine = true,     \
+					       .setup = su,               \
+					       .run = ru,                 \
+					       .teardown = slab_teardown, \
+					       .prepare = pr,             \
 					       .release = slab_release }
-#define FLOOR_IMPL(var, su, ru, pr)                                                        \
-	static const struct bench_impl var = { .name = "floor",                            \
-					       .setup = su,                                \
-					       .run = ru,                                  \
-					       .teardown = slab_teardown,                  \
-					       .prepare = pr,                              \
+#define FLOOR_IMPL(var, su, ru, pr)                                       \
+	static const struct bench_impl var = { .name = "floor",           \
+					       .setup = su,               \
+					       .run = ru,                 \
+					       .teardown = slab_teardown, \
+					       .prepare = pr,             \
 					       .release = slab_release }
-#define PEER_IMPL(var, nm, unavail, su, ru, pr)                                            \
-	static const struct bench_impl var = { .name = nm,                                 \
-					       .peer = true,                               \
-					       .unavailable = unavail,                     \
-					       .setup = su,                                \
-					       .run = ru,                                  \
-					       .teardown = slab_teardown,                  \
-					       .prepare = pr,                              \
+#define PEER_IMPL(var, nm, unavail, su, ru, pr)                           \
+	static const struct bench_impl var = { .name = nm,                \
+					       .peer = true,              \
+					       .unavailable = unavail,    \
+					       .setup = su,               \
+					       .run = ru,                 \
+					       .teardown = slab_teardown, \
+					       .prepare = pr,             \
 					       .release = slab_release }
 /* kmm, floor and the four peers of one case, in table order */
-#define SLAB_CASE(c, kmm_su, kmm_ru, kmm_pr, fl_su, fl_ru, pe_su, pe_ru, pr, ...)           \
-	KMM_IMPL(kmm_##c, kmm_su, kmm_ru, kmm_pr);                                         \
-	FLOOR_IMPL(floor_##c, fl_su, fl_ru, pr);                                           \
-	PEER_IMPL(glibc_##c, "glibc", NULL, pe_su, pe_ru, pr);                             \
-	PEER_IMPL(jemalloc_##c, "jemalloc", jemalloc_unavailable, pe_su, pe_ru, pr);       \
-	PEER_IMPL(mimalloc_##c, "mimalloc", mimalloc_unavailable, pe_su, pe_ru, pr);       \
-	PEER_IMPL(tcmalloc_##c, "tcmalloc", tcmalloc_unavailable, pe_su, pe_ru, pr);       \
-	static const struct bench_case case_##c = {                                        \
-		.name = #c,                                                                \
-		.impls = { &kmm_##c, &floor_##c, &glibc_##c, &jemalloc_##c, &mimalloc_##c, \
-			   &tcmalloc_##c },                                                \
-		__VA_ARGS__                                                                \
-	}
+#define SLAB_CASE(c, kmm_su, kmm_ru, kmm_pr, fl_su, fl_ru, pe_su, pe_ru, pr, ...)                \
+	KMM_IMPL(kmm_##c, kmm_su, kmm_ru, kmm_pr);                                               \
+	FLOOR_IMPL(floor_##c, fl_su, fl_ru, pr);                                                 \
+	PEER_IMPL(glibc_##c, "glibc", NULL, pe_su, pe_ru, pr);                                   \
+	PEER_IMPL(jemalloc_##c, "jemalloc", jemalloc_unavailable, pe_su, pe_ru, pr);             \
+	PEER_IMPL(mimalloc_##c, "mimalloc", mimalloc_unavailable, pe_su, pe_ru, pr);             \
+	PEER_IMPL(tcmalloc_##c, "tcmalloc", tcmalloc_unavailable, pe_su, pe_ru, pr);             \
+	static const struct bench_case case_##c = { .name = #c,                                  \
+						    .impls = { &kmm_##c, &floor_##c, &glibc_##c, \
+							       &jemalloc_##c, &mimalloc_##c,     \
+							       &tcmalloc_##c },                  \
+						    __VA_ARGS__ }
 
-SLAB_CASE(pair64, kmm_pair_setup, kmm_pair_run, kmm_obj_prepare, floor_pair_setup,
-	  floor_pair_run, peer_obj_setup, peer_pair_run, NULL, .op = "64-byte alloc+free pair",
-	  .granule = 1, .callgrind_ops = 100000, .floor_target = 3.0);
+SLAB_CASE(pair64, kmm_pair_setup, kmm_pair_run, kmm_obj_prepare, floor_pair_setup, floor_pair_run,
+	  peer_obj_setup, peer_pair_run, NULL, .op = "64-byte alloc+free pair", .granule = 1,
+	  .callgrind_ops = 100000, .floor_target = 3.0);
 
-SLAB_CASE(bulk128, kmm_pair_setup, kmm_bulk_run, kmm_obj_prepare, floor_pair_setup,
-	  floor_bulk_run, peer_obj_setup, peer_bulk_run, NULL,
-	  .op = "64-byte object (alloc+free), 128 at a time", .granule = BULK_N,
-	  .callgrind_ops = 100 * BULK_N);
+SLAB_CASE(bulk128, kmm_pair_setup, kmm_bulk_run, kmm_obj_prepare, floor_pair_setup, floor_bulk_run,
+	  peer_obj_setup, peer_bulk_run, NULL, .op = "64-byte object (alloc+free), 128 at a time",
+	  .granule = BULK_N, .callgrind_ops = 100 * BULK_N);
 
 SLAB_CASE(remote_free, kmm_rf_setup, kmm_rf_run, kmm_rf_prepare, floor_rf_setup, floor_rf_run,
 	  peer_rf_setup, peer_rf_run, rf_prepare,
 	  .op = "64-byte object allocated on one thread, freed on another", .granule = RF_BATCH,
 	  .callgrind_ops = 400 * RF_BATCH, .lockstep = true);
 
-SLAB_CASE(kmalloc_mixed, kmm_mixed_setup, kmm_mixed_run, NULL, floor_mixed_setup,
-	  floor_mixed_run, peer_mixed_setup, peer_mixed_run, NULL,
-	  .op = "free random slot + alloc 8..1023 bytes", .granule = 1, .callgrind_ops = 50000);
+SLAB_CASE(kmalloc_mixed, kmm_mixed_setup, kmm_mixed_run, NULL, floor_mixed_setup, floor_mixed_run,
+	  peer_mixed_setup, peer_mixed_run, NULL, .op = "free random slot + alloc 8..1023 bytes",
+	  .granule = 1, .callgrind_ops = 50000);
 
-SLAB_CASE(kmalloc_large, kmm_large_setup, kmm_large_run, NULL, floor_large_setup,
-	  floor_large_run, peer_large_setup, peer_large_run, NULL,
+SLAB_CASE(kmalloc_large, kmm_large_setup, kmm_large_run, NULL, floor_large_setup, floor_large_run,
+	  peer_large_setup, peer_large_run, NULL,
 	  .op = "free random slot + alloc 2..64 KiB, 1 byte written per 4 KiB", .granule = 1,
 	  .callgrind_ops = 20000);
 
 /* ---- the suite ------------------------------------------------------------------------------------ */
 
 static const struct bench_case *const slab_cases[] = {
-	&case_pair64, &case_bulk128, &case_remote_free, &case_kmalloc_mixed, &case_kmalloc_large,
-	NULL,
+	&case_pair64,	     &case_bulk128,	  &case_remote_free,
+	&case_kmalloc_mixed, &case_kmalloc_large, NULL,
 };
 
 const struct bench_suite bench_suite_slab = {

@@ -114,13 +114,7 @@ static void test_ctor_dtor_and_pages(void **state)
 	assert_int_equal(atomic_load(&dtors), total); /* a destructor per object */
 	kmm_kmem_cache_destroy(s);
 	/* the cache struct itself lives in the kmem_cache cache: shrink it too */
-	kmm_kmem_cache_shrink(m->slab.kmem_cache);
-	/* twice: shrinking one cache frees its CPU arrays into another */
-	for (int pass = 0; pass < 2; pass++)
-		for (int t = 0; t < NR_KMALLOC_TYPES; t++)
-			for (int i = 0; i < 14; i++)
-				if (m->slab.kmalloc_caches[t][i])
-					kmm_kmem_cache_shrink(m->slab.kmalloc_caches[t][i]);
+	kmm_slab_shrink_all(m);
 	assert_int_equal(buddy_free(m), free0);
 	kmm_cpu_leave(m);
 	kmm_machine_shutdown(m);

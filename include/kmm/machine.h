@@ -87,6 +87,10 @@ struct kmm_cpu {
 	 * binding to restore (written by the owner only) */
 	int borrow_depth;
 	void *borrow_prev;
+	/* > 0 while the slab allocator is inside this CPU's arrays (its slow
+	 * paths can reach the page allocator, whose CPU entry runs posted
+	 * work): a posted slab flush waits until it is out */
+	int slab_busy;
 	/* == machine while a thread is bound here with nothing pending:
 	 * the whole fast-path test of get_cpu is one load and compare */
 	_Atomic(struct kmm_machine *) fast;
@@ -175,6 +179,7 @@ struct kmm_slab_state {
 	unsigned debug_flags;			/* slab_debug= flags (SLAB_* debug bits) */
 	char debug_names[KMM_SLAB_DEBUG_NAMES]; /* ",name,name," or "" = all */
 	atomic_ulong rng;			/* seeds per-cache secrets and shuffles */
+	unsigned long shrink_epoch;		/* kmm_slab_shrink_all() rounds */
 };
 
 /* ---- the machine -------------------------------------------------------------- */

@@ -45,17 +45,24 @@ struct list_head {
 
 #define LIST_HEAD_DECL(name) struct list_head name = LIST_HEAD_INIT(name)
 
+/*
+ * ->next is written with WRITE_ONCE semantics: in struct page it overlays
+ * compound_head, which other CPUs read without the list's lock (a plain
+ * store on x86; visible as atomic to TSan).
+ */
+#define LIST_SET_NEXT(e, v) __atomic_store_n(&(e)->next, (v), __ATOMIC_RELAXED)
+
 static inline void INIT_LIST_HEAD(struct list_head *l)
 {
-	l->next = l;
+	LIST_SET_NEXT(l, l);
 	l->prev = l;
 }
 static inline void __list_add(struct list_head *n, struct list_head *prev, struct list_head *next)
 {
 	next->prev = n;
-	n->next = next;
+	LIST_SET_NEXT(n, next);
 	n->prev = prev;
-	prev->next = n;
+	LIST_SET_NEXT(prev, n);
 }
 static inline void list_add(struct list_head *n, struct list_head *head)
 {
@@ -65,29 +72,30 @@ static inline void list_add_tail(struct list_head *n, struct list_head *head)
 {
 	__list_add(n, head->prev, head);
 }
-static inline void list_del(struct list_head *e)
+static inline void __list_unlink(struct list_head *e)
 {
 	e->next->prev = e->prev;
-	e->prev->next = e->next;
-	e->next = NULL;
+	LIST_SET_NEXT(e->prev, e->next);
+}
+static inline void list_del(struct list_head *e)
+{
+	__list_unlink(e);
+	LIST_SET_NEXT(e, (struct list_head *)NULL);
 	e->prev = NULL;
 }
 static inline void list_del_init(struct list_head *e)
 {
-	e->next->prev = e->prev;
-	e->prev->next = e->next;
+	__list_unlink(e);
 	INIT_LIST_HEAD(e);
 }
 static inline void list_move(struct list_head *e, struct list_head *head)
 {
-	e->next->prev = e->prev;
-	e->prev->next = e->next;
+	__list_unlink(e);
 	list_add(e, head);
 }
 static inline void list_move_tail(struct list_head *e, struct list_head *head)
 {
-	e->next->prev = e->prev;
-	e->prev->next = e->next;
+	__list_unlink(e);
 	list_add_tail(e, head);
 }
 static inline bool list_empty(const struct list_head *head)

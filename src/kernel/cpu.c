@@ -62,6 +62,11 @@ void kmm_cpu_do_pending(struct kmm_machine *m, struct kmm_cpu *c)
 		unsigned work = atomic_exchange(&c->pending, 0);
 		if (work & KMM_CPU_DRAIN_PCP)
 			kmm_drain_local_pages(m, c->id);
+		if ((work & KMM_CPU_FLUSH_SLAB) && c->slab_busy) {
+			/* nested inside the slab code: not now, at the next entry */
+			atomic_fetch_or(&c->pending, KMM_CPU_FLUSH_SLAB);
+			return; /* the fast path stays off until it is done */
+		}
 		if (work & KMM_CPU_FLUSH_SLAB)
 			slab_flush_cpu(m, c, NULL);
 		if (c->borrow_depth || *kmm_port_tls_slot() != c)

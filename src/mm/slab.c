@@ -533,13 +533,14 @@ static bool barn_get_full(struct kmem_cache *s, struct kmem_cache_cpu *cc, int n
 {
 	struct kmem_cache_node *n = s->node[nid];
 	struct array_cache *full = NULL;
-	if (!n->nr_barn_full)
+	/* a racy peek (the kernel's data_race()): the locked test decides */
+	if (!__atomic_load_n(&n->nr_barn_full, __ATOMIC_RELAXED))
 		return false;
 	spin_lock(&n->list_lock);
 	if (!list_empty(&n->barn_full)) {
 		full = list_first_entry(&n->barn_full, struct array_cache, barn);
 		list_del_init(&full->barn);
-		n->nr_barn_full--;
+		__atomic_store_n(&n->nr_barn_full, n->nr_barn_full - 1, __ATOMIC_RELAXED);
 		if (cc->loaded && cc->loaded->limit == s->limit && n->nr_barn_empty < s->shared) {
 			list_add(&cc->loaded->barn, &n->barn_empty);
 			n->nr_barn_empty++;
@@ -560,12 +561,12 @@ static bool barn_put_full(struct kmem_cache *s, struct kmem_cache_cpu *cc, int n
 {
 	struct kmem_cache_node *n = s->node[nid];
 	struct array_cache *empty = NULL;
-	if (n->nr_barn_full >= s->shared)
+	if (__atomic_load_n(&n->nr_barn_full, __ATOMIC_RELAXED) >= s->shared)
 		return false;
 	spin_lock(&n->list_lock);
 	if (n->nr_barn_full < s->shared) {
 		list_add_tail(&cc->prev->barn, &n->barn_full);
-		n->nr_barn_full++;
+		__atomic_store_n(&n->nr_barn_full, n->nr_barn_full + 1, __ATOMIC_RELAXED);
 		cc->prev = NULL;
 		if (!list_empty(&n->barn_empty)) {
 			empty = list_first_entry(&n->barn_empty, struct array_cache, barn);
@@ -581,7 +582,17 @@ static bool barn_put_full(struct kmem_cache *s, struct kmem_cache_cpu *cc, int n
 }
 
 /* Allocation slow path: the loaded array is empty (or missing). */
+static void *__alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp);
+
 static void *alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp)
+{
+	c->slab_busy++;
+	void *obj = __alloc_refill(s, c, gfp);
+	c->slab_busy--;
+	return obj;
+}
+
+static void *__alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp)
 {
 	struct kmem_cache_cpu *cc = &s->cpu_slab[c->id];
 	struct array_cache *a;
@@ -617,7 +628,16 @@ static void *alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp)
 }
 
 /* Free slow path: the loaded array is full (or missing). */
+static void __free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj);
+
 static void free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj)
+{
+	c->slab_busy++;
+	__free_flush(s, c, obj);
+	c->slab_busy--;
+}
+
+static void __free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj)
 {
 	struct kmem_cache_cpu *cc = &s->cpu_slab[c->id];
 	struct array_cache *a;
@@ -780,7 +800,8 @@ static void flush_barns(struct kmem_cache *s)
 			list_move(n->barn_full.next, &sheaves);
 		while (!list_empty(&n->barn_empty))
 			list_move(n->barn_empty.next, &sheaves);
-		n->nr_barn_full = n->nr_barn_empty = 0;
+		__atomic_store_n(&n->nr_barn_full, 0, __ATOMIC_RELAXED);
+		n->nr_barn_empty = 0;
 		spin_unlock(&n->list_lock);
 		while (!list_empty(&sheaves)) {
 			struct array_cache *a =

@@ -134,7 +134,8 @@ struct kmem_cache {
 	unsigned int min_partial;
 	void (*ctor)(void *);
 	void (*dtor)(void *);
-	int refcount; /* creators sharing it (merging) */
+	int refcount;		    /* creators sharing it (merging) */
+	unsigned long shrink_epoch; /* kmm_slab_shrink_all() progress */
 	struct kmem_cache_alias *aliases;
 	struct list_head list;
 	struct kmem_cache_cpu *cpu_slab; /* [nr_cpu_ids] */
@@ -218,6 +219,8 @@ struct kmem_cache *kmalloc_slab(struct kmm_machine *m, size_t size, gfp_t gfp);
 /* kmalloc from the slab lists (never CPU arrays): for slab metadata. */
 void *kmalloc_nosheaf(struct kmm_machine *m, size_t size);
 void kfree_nosheaf(struct kmm_machine *m, void *p);
+/* Shrink every cache until nothing more is freed; returns slabs freed. */
+unsigned long kmm_slab_shrink_all(struct kmm_machine *m);
 int kmm_parse_slab_debug(struct kmm_machine *m, const char *arg, const char *end);
 
 /* ======== mm/slab_debug.c ======== */

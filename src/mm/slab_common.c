@@ -323,6 +323,43 @@ int kmm_kmem_cache_shrink(struct kmem_cache *s)
 	return __kmem_cache_shrink(s);
 }
 
+/*
+ * Shrink every cache until nothing more comes free (drop_caches' slab
+ * half).  Several rounds: shrinking one cache frees its CPU arrays and
+ * off-slab management blocks into kmalloc caches shrunk before it.
+ */
+unsigned long kmm_slab_shrink_all(struct kmm_machine *m)
+{
+	unsigned long total = 0;
+	for (;;) {
+		unsigned long freed = 0;
+		spin_lock(&m->slab.lock);
+		m->slab.shrink_epoch++; /* every cache is due once this round */
+		spin_unlock(&m->slab.lock);
+		for (;;) {
+			/* one cache at a time, the list lock dropped while shrinking */
+			struct kmem_cache *victim = NULL;
+			spin_lock(&m->slab.lock);
+			struct list_head *pos;
+			list_for_each (pos, &m->slab.caches) {
+				struct kmem_cache *k = list_entry(pos, struct kmem_cache, list);
+				if (k->shrink_epoch != m->slab.shrink_epoch) {
+					k->shrink_epoch = m->slab.shrink_epoch;
+					victim = k;
+					break;
+				}
+			}
+			spin_unlock(&m->slab.lock);
+			if (!victim)
+				break;
+			freed += (unsigned long)__kmem_cache_shrink(victim);
+		}
+		total += freed;
+		if (!freed)
+			return total;
+	}
+}
+
 /* ---- kmalloc ------------------------------------------------------------------ */
 
 static unsigned get_order(size_t size)
