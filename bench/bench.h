@@ -105,8 +105,13 @@ struct bench_suite {
 	const char *cmdline;
 	const struct bench_case *const *cases; /* NULL-terminated */
 	double time_s;			       /* length of a timed run unless --time (0: 1 s) */
-	bool isolate;	      /* run every (case, impl, threads) in a fresh child process */
-	bool peak_after_boot; /* peak_kb counts from after the machine boot */
+	bool isolate; /* run every (case, impl, threads) in a fresh process (re-exec) */
+	/*
+	 * peak_kb counts what the workload made resident: from after the
+	 * machine boot, and without file-backed pages (code run for the first
+	 * time); see peak_start() in kmm-bench.c.
+	 */
+	bool peak_workload;
 };
 
 /* ---- the suites ------------------------------------------------------------ */

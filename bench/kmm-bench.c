@@ -15,7 +15,7 @@
  * one run of the calibrated op count (~--time seconds; default the suite's
  * time_s, else 1) with CLOCK_MONOTONIC.  ns_per_op is the mean over threads
  * of (thread's elapsed ns / ops), i.e. the per-op latency each thread saw.
- * Suites with .isolate run each (case, impl, threads) in a forked child.
+ * Suites with .isolate run each (case, impl, threads) in a fresh process.
  *
  * Callgrind pass (--callgrind, or CALLGRIND=1 in the environment, which is
  * how `make bench CALLGRIND=1` asks for it): for every selected case and
@@ -39,7 +39,8 @@
  * case, minus VmRSS at that moment.  Where clear_refs is not writable, the
  * growth of getrusage(RUSAGE_SELF).ru_maxrss over the case (which only
  * sees growth above the process's earlier peak).  Suites with
- * .peak_after_boot start the measurement after the machine boot.
+ * .peak_workload start the measurement after the machine boot and leave out
+ * the growth of RssFile (code paged in for the first time).
  *
  * Tables: kmm against floor for cases without peers; for cases with peers,
  * every implementation side by side, kmm's ratio to the fastest peer and to
@@ -170,13 +171,23 @@ static long maxrss_kb(void)
 
 /* Peak-RSS measurement around one case. */
 struct peak {
-	bool hwm; /* VmHWM was reset: use it */
+	bool hwm;  /* VmHWM was reset: use it */
+	bool anon; /* leave out the growth of RssFile */
 	long base;
+	long file_base;
 };
 
-static void peak_start(struct peak *pk)
+/*
+ * @anon: the result leaves out file-backed pages that became resident
+ * during the case (RssFile growth: program and library code run for the
+ * first time, which in a fresh process is a few hundred KiB).  These pages
+ * do not go away, so their growth at the end is subtracted from the peak.
+ */
+static void peak_start(struct peak *pk, bool anon)
 {
 	int fd = open("/proc/self/clear_refs", O_WRONLY);
+	pk->anon = anon;
+	pk->file_base = anon ? status_kb("RssFile") : -1;
 	pk->hwm = false;
 	if (fd >= 0) {
 		pk->hwm = write(fd, "5", 1) == 1;
@@ -192,7 +203,13 @@ static void peak_start(struct peak *pk)
 static long peak_end(const struct peak *pk)
 {
 	long now = pk->hwm ? status_kb("VmHWM") : maxrss_kb();
-	return now > pk->base ? now - pk->base : 0;
+	long v = now > pk->base ? now - pk->base : 0;
+	if (pk->anon && pk->file_base >= 0) {
+		long file = status_kb("RssFile");
+		if (file > pk->file_base)
+			v -= file - pk->file_base;
+	}
+	return v > 0 ? v : 0;
 }
 
 /* ---- running one case ---------------------------------------------------------------- */
@@ -360,8 +377,8 @@ static int run_one(const struct bench_suite *s, const struct bench_case *c,
 	r->chunk = c->granule ? c->granule : 1;
 
 	struct peak pk;
-	if (!s->peak_after_boot)
-		peak_start(&pk);
+	if (!s->peak_workload)
+		peak_start(&pk, false);
 	if (impl->needs_machine) {
 		char cmdline[512], err[256];
 		snprintf(cmdline, sizeof(cmdline), "%s nr_cpus=%u",
@@ -374,8 +391,8 @@ static int run_one(const struct bench_suite *s, const struct bench_case *c,
 			return -1;
 		}
 	}
-	if (s->peak_after_boot)
-		peak_start(&pk);
+	if (s->peak_workload)
+		peak_start(&pk, true);
 	if (impl->prepare) {
 		int rc = impl->prepare(r->m, nr_threads, &r->shared);
 		if (rc) {

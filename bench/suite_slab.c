@@ -58,9 +58,11 @@
  *             library skips the implementation with a note.
  *
  * The suite sets .isolate: every (case, impl, threads) runs in a fresh
- * child process, so no allocator inherits a heap grown by an earlier run,
- * and peak_kb counts from after the machine boot (.peak_after_boot): the
- * memory the workload made resident, not kmm's simulated mem_map.
+ * process (kmm-bench executes itself again), so no allocator inherits a
+ * heap, a thread cache or glibc's adapted thresholds from an earlier run,
+ * and peak_kb counts from after the machine boot and leaves out file-backed
+ * pages (.peak_workload): the anonymous memory the workload made resident,
+ * not kmm's simulated mem_map nor code paged in for the first time.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -688,7 +690,8 @@ static void slab_release(struct kmm_machine *m, unsigned nr_threads, void *share
 static int slab_setup(struct bench_thread *t, enum kind kind, enum shape shape)
 {
 	struct slab_shared *sh = t->shared;
-	struct slab_thread *st = calloc(1, sizeof(*st));
+	/* mapped, not malloc()ed: the harness's state stays off every heap measured */
+	struct slab_thread *st = bench_map(sizeof(*st), false);
 	int rc = 0;
 	if (!st)
 		return -ENOMEM;
@@ -756,7 +759,7 @@ static void slab_teardown(struct bench_thread *t)
 		if (st->slot[s])
 			any_free(st, st->slot[s], st->size[s]);
 	floor_fini(&st->floor);
-	free(st);
+	bench_unmap(st, sizeof(*st));
 	t->priv = NULL;
 }
 
@@ -1014,5 +1017,5 @@ const struct bench_suite bench_suite_slab = {
 	.cases = slab_cases,
 	.time_s = 0.4,
 	.isolate = true,
-	.peak_after_boot = true,
+	.peak_workload = true,
 };

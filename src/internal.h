@@ -42,6 +42,18 @@ static inline struct kmm_cpu *kmm_get_cpu(struct kmm_machine *m)
 		return c;
 	return __kmm_get_cpu_slow(m);
 }
+/*
+ * The calling thread's slot if it is bound to @m with nothing pending (no
+ * put needed), else NULL: fast paths take this and fall back to
+ * kmm_get_cpu() in their general path.
+ */
+static inline struct kmm_cpu *kmm_this_cpu_fast(struct kmm_machine *m)
+{
+	struct kmm_cpu *c = (struct kmm_cpu *)*kmm_port_tls_slot();
+	if (likely(c && atomic_load_explicit(&c->fast, memory_order_relaxed) == m))
+		return c;
+	return NULL;
+}
 /* Ask slot @c (held by another thread) to run @work at its next call. */
 void kmm_cpu_post_work(struct kmm_cpu *c, unsigned work);
 /* Try to take slot @c for the caller (false if another thread has it). */
@@ -336,5 +348,7 @@ void kmm_proc_show_zoneinfo(struct kmm_machine *m, struct seq_buf *sb);
 void kmm_proc_show_vmstat(struct kmm_machine *m, struct seq_buf *sb);
 void kmm_proc_show_meminfo(struct kmm_machine *m, struct seq_buf *sb);
 void kmm_proc_show_iomem(struct kmm_machine *m, struct seq_buf *sb);
+/* /proc/slabinfo and /sys/kernel/slab/<cache>/ (fs/proc_slab.c) */
+extern const struct kmm_proc_table proc_slab_table;
 
 #endif /* KMM_SRC_INTERNAL_H */

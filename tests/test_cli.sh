@@ -245,6 +245,126 @@ else
 	ok "$t"
 fi
 
+# ---- the slab allocator -------------------------------------------------------------------------
+
+t="slabtop -o prints the procps header and a row per cache"
+run boot quiet -c 'slabtop -o'
+if [ $rc -ne 0 ]; then
+	fail "$t" "exit status $rc, expected 0"
+elif ! grep -Eq '^ Active / Total Objects \(% used\)    : [0-9]+ / [0-9]+ \([0-9]+\.[0-9]%\)$' "$TMP/out"; then
+	fail "$t" "no ' Active / Total Objects (% used)    : A / T (P%)' line"
+elif ! grep -q '^ Minimum / Average / Maximum Object : ' "$TMP/out"; then
+	fail "$t" "no ' Minimum / Average / Maximum Object : ' line"
+elif ! grep -qx '  OBJS ACTIVE  USE OBJ SIZE  SLABS OBJ/SLAB CACHE SIZE NAME' "$TMP/out"; then
+	fail "$t" "no column header line"
+elif ! grep -Eq '^ +[0-9]+ +[0-9]+ +[0-9]+% +0\.06K +[0-9]+ +[0-9]+ +[0-9]+K kmalloc-64$' "$TMP/out"; then
+	fail "$t" "no row for kmalloc-64"
+else
+	ok "$t"
+fi
+
+t="slabtop without -o prints once when not on a terminal"
+run boot quiet -c 'slabtop -s n'
+if [ $rc -ne 0 ]; then
+	fail "$t" "exit status $rc, expected 0"
+elif [ "$(grep -c '^  OBJS ACTIVE' "$TMP/out")" -ne 1 ]; then
+	fail "$t" "expected exactly one listing"
+else
+	ok "$t"
+fi
+
+t="kmem_cache_create/alloc/free/destroy round trip, seen in /proc/slabinfo"
+run boot quiet -c 'kmem_cache_create foo 100 flags=SLAB_HWCACHE_ALIGN|SLAB_NO_MERGE
+echo --mark--; cat /proc/slabinfo; echo --mark--
+kmem_cache_alloc foo count=5 as=f
+echo --mark--; cat /proc/slabinfo; echo --mark--
+kmem_cache_free f; echo 1 > /sys/kernel/slab/foo/shrink
+echo --mark--; cat /proc/slabinfo; echo --mark--
+kmem_cache_destroy foo
+echo --mark--; cat /proc/slabinfo'
+created=$(section 1 | grep '^foo ' || true)
+used=$(section 3 | grep '^foo ' || true)
+shrunk=$(section 5 | grep '^foo ' || true)
+gone=$(section 7 | grep '^foo ' || true)
+if [ $rc -ne 0 ]; then
+	fail "$t" "exit status $rc, expected 0"
+elif ! grep -q '^foo: object size 100, slot 128 bytes' "$TMP/out"; then
+	fail "$t" "kmem_cache_create did not report 'foo: object size 100, slot 128 bytes'"
+elif [ "$(grep -Ec '^f: 0x[0-9a-f]+ \(cache foo\)$' "$TMP/out")" -ne 5 ]; then
+	fail "$t" "expected 5 lines 'f: 0x… (cache foo)'"
+elif ! echo "$created" | grep -Eq '^foo +0 +0 +128 '; then
+	fail "$t" "a new cache's slabinfo line is not 'foo 0 0 128 …': '$created'"
+elif [ "$(echo "$used" | awk '{ print ($2 >= 5 && $14 >= 1) }')" != 1 ]; then
+	fail "$t" "slabinfo does not count the 5 objects: '$used'"
+elif ! echo "$shrunk" | grep -Eq '^foo +0 +0 +128 '; then
+	fail "$t" "shrink did not empty the cache: '$shrunk'"
+elif [ -n "$gone" ]; then
+	fail "$t" "foo still listed after kmem_cache_destroy"
+elif grep -q 'BUG' "$TMP/out" "$TMP/err"; then
+	fail "$t" "the kernel reported a bug"
+else
+	ok "$t"
+fi
+
+t="kmalloc rounds up to a size class"
+run boot quiet -c 'kmalloc 100 as=p; kmalloc 1000 as=q; kfree p q'
+if [ $rc -ne 0 ]; then
+	fail "$t" "exit status $rc, expected 0"
+elif ! grep -Eq '^p: 0x[0-9a-f]+ \(cache kmalloc-128\)$' "$TMP/out" ||
+	! grep -Eq '^q: 0x[0-9a-f]+ \(cache kmalloc-1k\)$' "$TMP/out"; then
+	fail "$t" "expected 'p: … (cache kmalloc-128)' and 'q: … (cache kmalloc-1k)'"
+else
+	ok "$t"
+fi
+
+t="a double kfree is reported ('Object already free') and the script goes on"
+run boot quiet -c 'kmalloc 64 as=p; kfree p; kfree p; echo still running'
+if [ $rc -ne 0 ]; then
+	fail "$t" "exit status $rc, expected 0"
+elif ! cat "$TMP/out" "$TMP/err" | grep -q 'Object already free'; then
+	fail "$t" "no 'Object already free' report"
+elif ! grep -qx 'still running' "$TMP/out"; then
+	fail "$t" "the command after the double free did not run"
+else
+	ok "$t"
+fi
+
+t="kmem_cache_create with an unknown flag fails naming it"
+run boot quiet -c 'kmem_cache_create bar 64 flags=SLAB_HWCACHE_ALIGN|SLAB_BOGUS'
+if [ $rc -ne 1 ]; then
+	fail "$t" "exit status $rc, expected 1"
+elif ! grep -q "kmem_cache_create: unknown flag 'SLAB_BOGUS'" "$TMP/err"; then
+	fail "$t" "stderr does not name SLAB_BOGUS"
+else
+	ok "$t"
+fi
+
+t="tunables written to /proc/slabinfo show in its limit columns; bad ones fail"
+run boot quiet -c 'echo kmalloc-64 60 30 4 > /proc/slabinfo; cat /proc/slabinfo'
+if [ $rc -ne 0 ]; then
+	fail "$t" "exit status $rc, expected 0"
+elif ! grep -Eq '^kmalloc-64 .* : tunables   60   30    4 : ' "$TMP/out"; then
+	fail "$t" "kmalloc-64's line does not show 'tunables   60   30    4'"
+else
+	run boot quiet -c 'echo kmalloc-64 60 70 4 > /proc/slabinfo'
+	if [ $rc -ne 1 ] || ! grep -q '/proc/slabinfo: Invalid argument' "$TMP/err"; then
+		fail "$t" "batchcount > limit: exit status $rc (expected 1) or no 'Invalid argument'"
+	else
+		ok "$t"
+	fi
+fi
+
+t="/sys/kernel/slab/<cache>/ lists the attributes"
+run boot quiet -c 'ls /sys/kernel/slab/kmalloc-64; cat /sys/kernel/slab/kmalloc-64/object_size'
+if [ $rc -ne 0 ]; then
+	fail "$t" "exit status $rc, expected 0"
+elif ! grep -qx 'objs_per_slab' "$TMP/out" || ! grep -qx 'shrink' "$TMP/out" ||
+	! grep -qx '64' "$TMP/out"; then
+	fail "$t" "objs_per_slab, shrink or object_size 64 missing"
+else
+	ok "$t"
+fi
+
 # ---- demo, help, usage ----------------------------------------------------------------------------
 
 t="kmm demo exits 0 and shows a page allocation failure"
@@ -257,6 +377,8 @@ elif ! grep -q '^==> ' "$TMP/out"; then
 	fail "$t" "no '==> ' step lines"
 elif ! grep -q '^MemAvailable:' "$TMP/out"; then
 	fail "$t" "no MemAvailable line from /proc/meminfo"
+elif ! grep -q 'Object already free' "$TMP/out"; then
+	fail "$t" "the slab chapter's double free report is missing"
 else
 	ok "$t"
 fi

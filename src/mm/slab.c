@@ -120,6 +120,9 @@ int kmm_slab_cache_setup(struct kmem_cache *s, const char *name, unsigned int si
 			 void (*dtor)(void *))
 {
 	struct kmm_machine *m = s->machine;
+	s->ram = m->ram;
+	s->ram_bytes = m->ram_bytes;
+	s->mem_section = m->mem_section;
 	kmm_strlcpy(s->name, name, sizeof(s->name));
 	s->object_size = size;
 	s->flags = flags;
@@ -158,6 +161,9 @@ int kmm_slab_cache_setup(struct kmem_cache *s, const char *name, unsigned int si
 		s->allocflags |= __GFP_RECLAIMABLE;
 	uint64_t seed = atomic_fetch_add(&m->slab.rng, 0x9e3779b97f4a7c15ULL);
 	s->secret = (uintptr_t)slab_rng_next(&seed) | 1;
+	s->secret2 = (uintptr_t)slab_rng_next(&seed);
+	/* CPU arrays once the kmalloc caches exist, never for debug caches */
+	s->fastpath = m->slab.state == SLAB_UP && !slab_debug_on(s);
 	s->secret16 = (uint16_t)slab_rng_next(&seed);
 	default_tunables(s);
 	s->min_partial = 5;
@@ -191,15 +197,8 @@ int kmm_slab_cache_setup(struct kmem_cache *s, const char *name, unsigned int si
 
 struct slab *virt_to_slab(struct kmm_machine *m, const void *addr)
 {
-	struct page *page = kmm_virt_to_page(m, addr);
-	if (unlikely(!page))
-		return NULL;
-	page = compound_head(page);
-	if (unlikely(!PageSlab(page)))
-		return NULL;
-	return page_slab(page);
+	return __virt_to_slab(m, addr);
 }
-
 static inline struct kmem_cache_node *slab_node(struct kmem_cache *s, struct slab *slab)
 {
 	return s->node[kmm_page_to_nid(slab_page(slab))];
@@ -370,8 +369,9 @@ static void slab_put_index(struct kmem_cache *s, struct kmem_cache_node *n, stru
 		if (!was_full)
 			n->partial_slabs--;
 		n->free_slabs++;
-		/* too many free objects on this node: the slab goes back */
-		if (n->free_objects > n->free_limit) {
+		/* too many free objects on this node: the slab goes back,
+		 * unless the node keeps fewer than min_partial spare slabs */
+		if (n->free_objects > n->free_limit && n->free_slabs > s->min_partial) {
 			list_move(&slab->slab_list, to_destroy);
 			n->free_slabs--;
 			n->total_slabs--;
@@ -419,8 +419,8 @@ static int node_of_request(struct kmem_cache *s, int nid)
  * Take up to @nr objects from node @nid's slabs (growing as needed), each
  * put into state @st.  Returns the number taken.
  */
-static unsigned take_objects(struct kmem_cache *s, gfp_t gfp, int nid, void **out, unsigned nr,
-			     enum obj_state st)
+static unsigned take_objects(struct kmem_cache *s, gfp_t gfp, int nid, void **out,
+			     atomic_uchar **sts, unsigned nr, enum obj_state st)
 {
 	struct kmem_cache_node *n = s->node[nid];
 	unsigned got = 0;
@@ -429,8 +429,11 @@ static unsigned take_objects(struct kmem_cache *s, gfp_t gfp, int nid, void **ou
 		struct slab *slab;
 		while (got < nr && (slab = get_partial(n)) != NULL) {
 			int idx = slab_take_index(s, n, slab, st);
-			if (idx >= 0)
+			if (idx >= 0) {
+				if (sts)
+					sts[got] = &slab_states(s, slab->mgmt)[idx];
 				out[got++] = index_to_obj(s, slab, (unsigned)idx);
+			}
 		}
 		spin_unlock(&n->list_lock);
 		if (got == nr)
@@ -475,7 +478,7 @@ void *slab_alloc_nosheaf(struct kmem_cache *s, gfp_t gfp, int nid)
 {
 	void *obj;
 	nid = node_of_request(s, nid);
-	if (!take_objects(s, gfp, nid, &obj, 1, OBJ_ALLOCATED))
+	if (!take_objects(s, gfp, nid, &obj, NULL, 1, OBJ_ALLOCATED))
 		return NULL;
 	return obj;
 }
@@ -488,10 +491,36 @@ void slab_free_nosheaf(struct kmem_cache *s, struct slab *slab, void *obj)
 
 /* ---- CPU arrays and the barn ------------------------------------------------- */
 
+/*
+ * An array entry is the object and the address of its state byte, both
+ * obfuscated: allocation checks and flips the state byte without looking
+ * the slab up again, and an overflow into an array cannot plant a pointer
+ * of its choosing.
+ */
+static inline void sheaf_push(const struct kmem_cache *s, struct array_cache *a, void *obj,
+			      atomic_uchar *st)
+{
+	/*
+	 * Two separate 8-byte stores: merged into one 16-byte store (as gcc
+	 * would), the next pop's 8-byte load of the upper half cannot be
+	 * forwarded from it on some cores and stalls.
+	 */
+	__atomic_store_n(&a->entry[2 * a->avail], obj_hide(s, obj), __ATOMIC_RELAXED);
+	__atomic_store_n(&a->entry[2 * a->avail + 1], (uintptr_t)st ^ s->secret2, __ATOMIC_RELAXED);
+	a->avail++;
+}
+
+static inline void *sheaf_pop(const struct kmem_cache *s, struct array_cache *a, atomic_uchar **st)
+{
+	a->avail--;
+	*st = (atomic_uchar *)(a->entry[2 * a->avail + 1] ^ s->secret2);
+	return obj_reveal(s, a->entry[2 * a->avail]);
+}
+
 static struct array_cache *sheaf_alloc(struct kmem_cache *s)
 {
 	struct array_cache *a =
-		kmalloc_nosheaf(s->machine, sizeof(*a) + sizeof(uintptr_t) * s->limit);
+		kmalloc_nosheaf(s->machine, sizeof(*a) + 2 * sizeof(uintptr_t) * s->limit);
 	if (a) {
 		a->avail = 0;
 		a->limit = s->limit;
@@ -509,10 +538,11 @@ static void sheaf_free(struct kmem_cache *s, struct array_cache *a)
 static void sheaf_flush(struct kmem_cache *s, struct array_cache *a)
 {
 	void *objs[64];
+	atomic_uchar *st;
 	while (a->avail) {
 		unsigned k = 0;
 		while (a->avail && k < KMM_ARRAY_SIZE(objs))
-			objs[k++] = obj_reveal(s, a->entry[--a->avail]);
+			objs[k++] = sheaf_pop(s, a, &st);
 		put_objects(s, objs, k);
 	}
 }
@@ -521,11 +551,12 @@ static void sheaf_flush(struct kmem_cache *s, struct array_cache *a)
 static void sheaf_refill(struct kmem_cache *s, struct kmm_cpu *c, struct array_cache *a, gfp_t gfp)
 {
 	void *objs[128];
+	atomic_uchar *sts[128];
 	unsigned want = KMM_MIN(KMM_MIN(s->batchcount, a->limit - a->avail),
 				(unsigned)KMM_ARRAY_SIZE(objs));
-	unsigned got = take_objects(s, gfp, c->node, objs, want ? want : 1, OBJ_CACHED);
+	unsigned got = take_objects(s, gfp, c->node, objs, sts, want ? want : 1, OBJ_CACHED);
 	for (unsigned i = 0; i < got; i++)
-		a->entry[a->avail++] = obj_hide(s, objs[i]);
+		sheaf_push(s, a, objs[i], sts[i]);
 }
 
 /* Trade an empty loaded array for a full one from the barn. */
@@ -582,17 +613,19 @@ static bool barn_put_full(struct kmem_cache *s, struct kmem_cache_cpu *cc, int n
 }
 
 /* Allocation slow path: the loaded array is empty (or missing). */
-static void *__alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp);
+static void *__alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp, atomic_uchar **st);
 
-static void *alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp)
+/* *st: the state byte to flip, or NULL if the object is allocated already. */
+static __attribute__((noinline)) void *alloc_refill(struct kmem_cache *s, struct kmm_cpu *c,
+						    gfp_t gfp, atomic_uchar **st)
 {
 	c->slab_busy++;
-	void *obj = __alloc_refill(s, c, gfp);
+	void *obj = __alloc_refill(s, c, gfp, st);
 	c->slab_busy--;
 	return obj;
 }
 
-static void *__alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp)
+static void *__alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp, atomic_uchar **st)
 {
 	struct kmem_cache_cpu *cc = &s->cpu_slab[c->id];
 	struct array_cache *a;
@@ -602,7 +635,7 @@ static void *__alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp)
 		a = cc->prev;
 		cc->prev = cc->loaded;
 		cc->loaded = a;
-		return obj_reveal(s, a->entry[--a->avail]);
+		return sheaf_pop(s, a, st);
 	}
 	/* arrays of an old size (tunables changed) are retired here */
 	if (cc->loaded && cc->loaded->limit != s->limit) {
@@ -613,31 +646,33 @@ static void *__alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp)
 	/* 2. a full array from the barn */
 	if (s->shared && barn_get_full(s, cc, c->node)) {
 		a = cc->loaded;
-		return obj_reveal(s, a->entry[--a->avail]);
+		return sheaf_pop(s, a, st);
 	}
 	/* 3. refill from the slab lists */
 	if (!cc->loaded)
 		cc->loaded = sheaf_alloc(s);
 	a = cc->loaded;
+	*st = NULL;
 	if (!a) /* no memory for an array: serve one object directly */
 		return slab_alloc_nosheaf(s, gfp, c->node);
 	sheaf_refill(s, c, a, gfp);
 	if (!a->avail)
 		return NULL;
-	return obj_reveal(s, a->entry[--a->avail]);
+	return sheaf_pop(s, a, st);
 }
 
 /* Free slow path: the loaded array is full (or missing). */
-static void __free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj);
+static void __free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj, atomic_uchar *st);
 
-static void free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj)
+static __attribute__((noinline)) void free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj,
+						 atomic_uchar *st)
 {
 	c->slab_busy++;
-	__free_flush(s, c, obj);
+	__free_flush(s, c, obj, st);
 	c->slab_busy--;
 }
 
-static void __free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj)
+static void __free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj, atomic_uchar *st)
 {
 	struct kmem_cache_cpu *cc = &s->cpu_slab[c->id];
 	struct array_cache *a;
@@ -677,8 +712,7 @@ static void __free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj)
 		cc->prev = cc->loaded;
 		cc->loaded = a;
 	}
-	a = cc->loaded;
-	a->entry[a->avail++] = obj_hide(s, obj);
+	sheaf_push(s, cc->loaded, obj, st);
 }
 
 /* ---- allocation and free ------------------------------------------------------ */
@@ -696,38 +730,47 @@ static void *slab_alloc_debug(struct kmem_cache *s, gfp_t gfp, int nid, unsigned
 	}
 }
 
-void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int nid, unsigned long caller)
+static __attribute__((noinline)) void bad_array_entry(struct kmem_cache *s, void *obj)
+{
+	slab_report_freelist(s, virt_to_slab(s->machine, obj),
+			     "CPU array entry is not a cached object of this cache");
+}
+
+/*
+ * The general allocation path: any cache, any CPU binding, any flags.  The
+ * fast path below handles the common case and lands here for the rest.
+ */
+static __attribute__((noinline)) void *slab_alloc_general(struct kmem_cache *s, gfp_t gfp, int nid,
+							  unsigned long caller)
 {
 	struct kmm_machine *m = s->machine;
 	void *obj;
-	if (unlikely(slab_debug_on(s) || nid >= 0 || m->slab.state != SLAB_UP)) {
-		if (slab_debug_on(s))
-			obj = slab_alloc_debug(s, gfp, nid, caller);
-		else
-			obj = slab_alloc_nosheaf(s, gfp, nid);
+	if (nid >= 0 || !s->fastpath) {
+		obj = slab_debug_on(s) ? slab_alloc_debug(s, gfp, nid, caller) :
+					 slab_alloc_nosheaf(s, gfp, nid);
 		goto out;
 	}
-retry:;
-	struct kmm_cpu *c = kmm_get_cpu(m);
-	struct array_cache *a = s->cpu_slab[c->id].loaded;
-	if (likely(a && a->avail))
-		obj = obj_reveal(s, a->entry[--a->avail]);
-	else
-		obj = alloc_refill(s, c, gfp);
-	s->cpu_slab[c->id].allocs++;
-	kmm_put_cpu(m, c);
-	if (unlikely(!obj))
-		return NULL;
-	/* the array held a cached object: make it allocated, checking it */
-	struct slab *slab = virt_to_slab(m, obj);
-	int idx = slab && slab->slab_cache == s ? obj_to_index(s, slab, obj) : -1;
-	atomic_uchar *st = idx >= 0 ? &slab_states(s, slab->mgmt)[idx] : NULL;
-	if (unlikely(!st || atomic_load_explicit(st, memory_order_relaxed) != OBJ_CACHED)) {
-		slab_report_freelist(s, slab,
-				     "CPU array entry is not a cached object of this cache");
-		goto retry;
+	for (;;) {
+		struct kmm_cpu *c = kmm_get_cpu(m);
+		struct array_cache *a = s->cpu_slab[c->id].loaded;
+		atomic_uchar *st;
+		if (a && a->avail)
+			obj = sheaf_pop(s, a, &st);
+		else
+			obj = alloc_refill(s, c, gfp, &st);
+		kmm_put_cpu(m, c);
+		if (!obj)
+			return NULL;
+		if (!st)
+			break; /* allocated straight from a slab */
+		/* the entry must name a cached object in this machine's RAM */
+		if ((uintptr_t)st - (uintptr_t)m->ram < m->ram_bytes &&
+		    atomic_load_explicit(st, memory_order_relaxed) == OBJ_CACHED) {
+			atomic_store_explicit(st, OBJ_ALLOCATED, memory_order_relaxed);
+			break;
+		}
+		bad_array_entry(s, obj);
 	}
-	atomic_store_explicit(st, OBJ_ALLOCATED, memory_order_relaxed);
 out:
 	if (obj && (gfp & __GFP_ZERO))
 		kmm_memset(obj, 0, s->object_size);
@@ -735,21 +778,52 @@ out:
 }
 
 /*
- * Free @obj, which the caller found on @slab of @s.  The state byte test
- * catches double frees; the index test catches interior pointers.
+ * The allocation fast path, a leaf: a bound CPU pops its loaded array and
+ * flips the object's state byte from CACHED to ALLOCATED.  The state
+ * byte's address travels with the object in the array (no slab lookup).
  */
-void slab_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long caller)
+static KMM_ALWAYS_INLINE void *slab_alloc_fast(struct kmem_cache *s, gfp_t gfp,
+					       unsigned long caller)
+{
+	struct kmm_machine *m = s->machine;
+	struct kmm_cpu *c = kmm_this_cpu_fast(m);
+	if (likely(c && s->fastpath && !(gfp & __GFP_ZERO))) {
+		struct array_cache *a = s->cpu_slab[c->id].loaded;
+		if (likely(a && a->avail)) {
+			unsigned i = a->avail - 1;
+			atomic_uchar *st = (atomic_uchar *)(a->entry[2 * i + 1] ^ s->secret2);
+			if (likely((uintptr_t)st - (uintptr_t)s->ram < s->ram_bytes &&
+				   atomic_load_explicit(st, memory_order_relaxed) == OBJ_CACHED)) {
+				a->avail = i;
+				atomic_store_explicit(st, OBJ_ALLOCATED, memory_order_relaxed);
+				return obj_reveal(s, a->entry[2 * i]);
+			}
+		}
+	}
+	return slab_alloc_general(s, gfp, -1, caller);
+}
+
+void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int nid, unsigned long caller)
+{
+	if (unlikely(nid >= 0))
+		return slab_alloc_general(s, gfp, nid, caller);
+	return slab_alloc_fast(s, gfp, caller);
+}
+
+/* The general free path: every check, every report, any CPU binding. */
+static __attribute__((noinline)) void slab_free_general(struct kmem_cache *s, struct slab *slab,
+							void *obj, unsigned long caller)
 {
 	struct kmm_machine *m = s->machine;
 	int idx = obj_to_index(s, slab, obj);
-	if (unlikely(idx < 0)) {
+	if (idx < 0) {
 		slab_report_bad_free(s, slab, obj,
 				     "Invalid object pointer (not the start of an object)", caller);
 		return;
 	}
 	atomic_uchar *st = &slab_states(s, slab->mgmt)[idx];
 	unsigned char state = atomic_load_explicit(st, memory_order_relaxed);
-	if (unlikely(state != OBJ_ALLOCATED)) {
+	if (state != OBJ_ALLOCATED) {
 		slab_report_bad_free(s, slab, obj,
 				     state == OBJ_QUARANTINED ?
 					     "Object is quarantined (reported corrupt)" :
@@ -757,7 +831,7 @@ void slab_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long
 				     caller);
 		return;
 	}
-	if (unlikely(slab_debug_on(s) || m->slab.state != SLAB_UP)) {
+	if (!s->fastpath) {
 		if (slab_debug_on(s) && !slab_debug_free(s, slab, obj, caller))
 			return;
 		put_objects(s, &obj, 1);
@@ -765,14 +839,68 @@ void slab_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long
 	}
 	atomic_store_explicit(st, OBJ_CACHED, memory_order_relaxed);
 	struct kmm_cpu *c = kmm_get_cpu(m);
-	struct kmem_cache_cpu *cc = &s->cpu_slab[c->id];
-	struct array_cache *a = cc->loaded;
-	if (likely(a && a->avail < a->limit))
-		a->entry[a->avail++] = obj_hide(s, obj);
+	struct array_cache *a = s->cpu_slab[c->id].loaded;
+	if (a && a->avail < a->limit)
+		sheaf_push(s, a, obj, st);
 	else
-		free_flush(s, c, obj);
-	cc->frees++;
+		free_flush(s, c, obj, st);
 	kmm_put_cpu(m, c);
+}
+
+/*
+ * The free fast path, a leaf: the index test catches interior pointers,
+ * the state byte every double free; the object goes on the loaded array.
+ */
+static KMM_ALWAYS_INLINE void slab_free_fast(struct kmem_cache *s, struct slab *slab, void *obj,
+					     unsigned long caller)
+{
+	struct kmm_machine *m = s->machine;
+	int idx = obj_to_index(s, slab, obj);
+	struct kmm_cpu *c = kmm_this_cpu_fast(m);
+	if (likely(idx >= 0 && c && s->fastpath)) {
+		atomic_uchar *st = &slab_states(s, slab->mgmt)[idx];
+		struct array_cache *a = s->cpu_slab[c->id].loaded;
+		if (likely(atomic_load_explicit(st, memory_order_relaxed) == OBJ_ALLOCATED && a &&
+			   a->avail < a->limit)) {
+			atomic_store_explicit(st, OBJ_CACHED, memory_order_relaxed);
+			sheaf_push(s, a, obj, st);
+			return;
+		}
+	}
+	slab_free_general(s, slab, obj, caller);
+}
+
+void slab_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long caller)
+{
+	slab_free_fast(s, slab, obj, caller);
+}
+
+#define CALLER ((unsigned long)__builtin_return_address(0))
+
+void *kmm_kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+{
+	return slab_alloc_fast(s, gfp, CALLER);
+}
+
+static __attribute__((noinline)) void cache_free_bad(struct kmem_cache *s, struct slab *slab,
+						     void *obj, unsigned long caller)
+{
+	if (!slab)
+		slab_report_invalid(s->machine, obj,
+				    "kmem_cache_free of a pointer outside any slab", caller);
+	else
+		slab_report_bad_free(s, slab, obj, "Wrong slab cache", caller);
+}
+
+void kmm_kmem_cache_free(struct kmem_cache *s, void *obj)
+{
+	struct slab *slab = ___virt_to_slab(s->ram, s->ram_bytes, s->mem_section, obj);
+	if (likely(slab && slab->slab_cache == s)) {
+		slab_free_fast(s, slab, obj, CALLER);
+		return;
+	}
+	if (obj)
+		cache_free_bad(s, slab, obj, CALLER);
 }
 
 /* ---- flushing, shrinking, destroying ------------------------------------------ */
@@ -920,9 +1048,11 @@ unsigned long __kmem_cache_shutdown(struct kmem_cache *s)
 	return live;
 }
 
-void slab_set_tunables(struct kmem_cache *s, unsigned limit, unsigned batchcount, unsigned shared)
+int slab_set_tunables(struct kmem_cache *s, unsigned limit, unsigned batchcount, unsigned shared)
 {
 	struct kmm_machine *m = s->machine;
+	if (!limit || limit > SLAB_MAX_LIMIT || !batchcount || batchcount > limit)
+		return -KMM_EINVAL;
 	/* arrays of the old size retire at their next slow path; barns now */
 	s->limit = limit;
 	s->batchcount = batchcount;
@@ -931,6 +1061,7 @@ void slab_set_tunables(struct kmem_cache *s, unsigned limit, unsigned batchcount
 		node_set_free_limit(s, s->node[nid]);
 	flush_barns(s);
 	slab_flush_all_cpus(m, s);
+	return 0;
 }
 
 /* ---- statistics and validation ------------------------------------------------- */
@@ -962,8 +1093,13 @@ void kmm_get_slabinfo(struct kmem_cache *s, struct slabinfo *si)
 		struct array_cache *a = __atomic_load_n(&cc->loaded, __ATOMIC_RELAXED);
 		struct array_cache *b = __atomic_load_n(&cc->prev, __ATOMIC_RELAXED);
 		si->cpu_slabs += (a != NULL) + (b != NULL);
+		/* racy: another CPU may be changing its array right now */
+		if (a)
+			si->cpu_cached += __atomic_load_n(&a->avail, __ATOMIC_RELAXED);
+		if (b)
+			si->cpu_cached += __atomic_load_n(&b->avail, __ATOMIC_RELAXED);
 	}
-	si->cpu_cached = si->shared_avail;
+	si->cpu_cached += si->shared_avail;
 }
 
 unsigned long kmm_slab_validate(struct kmem_cache *s)

@@ -85,6 +85,11 @@ struct array_cache {
 	uintptr_t entry[];     /* obfuscated object pointers */
 };
 
+/* The largest CPU array that fits the largest kmalloc cache. */
+#define SLAB_MAX_LIMIT                                                      \
+	((unsigned)((KMALLOC_MAX_CACHE_SIZE - sizeof(struct array_cache)) / \
+		    (2 * sizeof(uintptr_t))))
+
 struct kmem_cache_cpu {
 	struct array_cache *loaded;
 	struct array_cache *prev;
@@ -113,6 +118,10 @@ struct kmem_cache_alias {
 
 struct kmem_cache {
 	struct kmm_machine *machine;
+	/* copies of the machine's memory map: one load less on every path */
+	unsigned char *ram;
+	size_t ram_bytes;
+	const struct mem_section *mem_section;
 	char name[32];
 	unsigned int object_size; /* what the creator asked for */
 	unsigned int size;	  /* slot stride, debug metadata included */
@@ -129,7 +138,8 @@ struct kmem_cache {
 	unsigned int colour_off;  /* bytes per colour step */
 	uint32_t reciprocal_size; /* 2^32 / size, rounded up */
 	uint16_t secret16;
-	uintptr_t secret;
+	bool fastpath; /* CPU arrays in use: not debugging, slab is UP */
+	uintptr_t secret, secret2;
 	unsigned int limit, batchcount, shared; /* /proc/slabinfo tunables */
 	unsigned int min_partial;
 	void (*ctor)(void *);
@@ -163,7 +173,33 @@ static inline void *obj_reveal(const struct kmem_cache *s, uintptr_t v)
 }
 
 /* ======== mm/slab.c ======== */
-/* The slab an address belongs to, or NULL (checked: no wild reads). */
+/*
+ * The slab an address belongs to, or NULL.  Checked without wild reads:
+ * the address must be in RAM and its struct page inside a mem_map
+ * (sections not present have lo == hi == 0).
+ */
+static inline struct slab *___virt_to_slab(const unsigned char *ram, size_t ram_bytes,
+					   const struct mem_section *sections, const void *addr)
+{
+	uintptr_t off = (uintptr_t)addr - (uintptr_t)ram;
+	if (unlikely(off >= ram_bytes))
+		return NULL;
+	kmm_pfn_t pfn = off >> KMM_PAGE_SHIFT;
+	const struct mem_section *ms = &sections[pfn >> KMM_PFN_SECTION_SHIFT];
+	uint32_t o = (uint32_t)(pfn & (KMM_PAGES_PER_SECTION - 1));
+	if (unlikely(o - ms->lo >= ms->hi - ms->lo))
+		return NULL;
+	struct page *page =
+		(struct page *)(ms->section_mem_map + (uintptr_t)pfn * sizeof(struct page));
+	page = compound_head(page);
+	if (unlikely(!PageSlab(page)))
+		return NULL;
+	return page_slab(page);
+}
+static inline struct slab *__virt_to_slab(const struct kmm_machine *m, const void *addr)
+{
+	return ___virt_to_slab(m->ram, m->ram_bytes, m->mem_section, addr);
+}
 struct slab *virt_to_slab(struct kmm_machine *m, const void *addr);
 /*
  * Index of the object whose *user* pointer is @obj, or -1 if @obj is not
@@ -172,8 +208,10 @@ struct slab *virt_to_slab(struct kmm_machine *m, const void *addr);
 static inline int obj_to_index(const struct kmem_cache *s, const struct slab *slab, const void *obj)
 {
 	uintptr_t off = (uintptr_t)obj - s->obj_offset - (uintptr_t)slab->s_mem;
-	unsigned idx = (unsigned)(((uint64_t)(uint32_t)off * s->reciprocal_size) >> 32);
-	if (unlikely(off >= (uintptr_t)s->num * s->size || idx * s->size != off))
+	/* exact for multiples of size below 2^32/size; anything else fails
+	 * the product test (a wrapped or huge offset included) */
+	uintptr_t idx = ((uint64_t)(uint32_t)off * s->reciprocal_size) >> 32;
+	if (unlikely(idx >= s->num || idx * s->size != off))
 		return -1;
 	return (int)idx;
 }
@@ -195,7 +233,8 @@ void slab_flush_all_cpus(struct kmm_machine *m, struct kmem_cache *s);
 int __kmem_cache_shrink(struct kmem_cache *s);
 /* Free every slab; returns the number of objects still allocated. */
 unsigned long __kmem_cache_shutdown(struct kmem_cache *s);
-void slab_set_tunables(struct kmem_cache *s, unsigned limit, unsigned batchcount, unsigned shared);
+/* 0, or -KMM_EINVAL if limit is 0 or above SLAB_MAX_LIMIT, batchcount 0 or above limit. */
+int slab_set_tunables(struct kmem_cache *s, unsigned limit, unsigned batchcount, unsigned shared);
 size_t kmem_cache_struct_size(const struct kmm_machine *m);
 
 struct slabinfo {

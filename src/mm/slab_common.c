@@ -156,7 +156,10 @@ struct kmem_cache *kmm_kmem_cache_create(struct kmm_machine *m, const char *name
 	struct list_head *pos;
 	list_for_each (pos, &m->slab.caches) {
 		struct kmem_cache *k = list_entry(pos, struct kmem_cache, list);
-		if (!kmm_strcmp(k->name, name)) {
+		bool taken = !kmm_strcmp(k->name, name);
+		for (struct kmem_cache_alias *al = k->aliases; !taken && al; al = al->next)
+			taken = !kmm_strcmp(al->name, name);
+		if (taken) {
 			spin_unlock(&m->slab.lock);
 			slab_bug(m, name, "a cache of that name exists");
 			goto fail;
@@ -268,11 +271,6 @@ void kmm_kmem_cache_destroy(struct kmem_cache *s)
 
 #define CALLER ((unsigned long)__builtin_return_address(0))
 
-void *kmm_kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
-{
-	return slab_alloc_node(s, gfp, -1, CALLER);
-}
-
 void *kmm_kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int nid)
 {
 	return slab_alloc_node(s, gfp, nid, CALLER);
@@ -281,23 +279,6 @@ void *kmm_kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int nid)
 void *kmm_kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
 {
 	return slab_alloc_node(s, gfp | __GFP_ZERO, -1, CALLER);
-}
-
-void kmm_kmem_cache_free(struct kmem_cache *s, void *obj)
-{
-	if (unlikely(!obj))
-		return;
-	struct slab *slab = virt_to_slab(s->machine, obj);
-	if (unlikely(!slab)) {
-		slab_report_invalid(s->machine, obj,
-				    "kmem_cache_free of a pointer outside any slab", CALLER);
-		return;
-	}
-	if (unlikely(slab->slab_cache != s)) {
-		slab_report_bad_free(s, slab, obj, "Wrong slab cache", CALLER);
-		return;
-	}
-	slab_free(s, slab, obj, CALLER);
 }
 
 int kmm_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t nr, void **p)
@@ -459,16 +440,24 @@ size_t kmm_ksize(struct kmm_machine *m, const void *p)
 	return 0;
 }
 
+static __attribute__((noinline)) void kfree_large(struct kmm_machine *m, const void *p,
+						  unsigned long caller);
+
 void kmm_kfree(struct kmm_machine *m, const void *p)
 {
-	if (unlikely(ZERO_OR_NULL_PTR(p)))
-		return;
-	struct page *page = kmalloc_page(m, p);
-	if (likely(page && PageSlab(page))) {
-		struct slab *slab = page_slab(page);
+	struct slab *slab = __virt_to_slab(m, p);
+	if (likely(slab)) {
 		slab_free(slab->slab_cache, slab, (void *)p, CALLER);
 		return;
 	}
+	if (!ZERO_OR_NULL_PTR(p))
+		kfree_large(m, p, CALLER);
+}
+
+/* kfree of something that is no slab object: a large buffer, or a bug. */
+static void kfree_large(struct kmm_machine *m, const void *p, unsigned long caller)
+{
+	struct page *page = kmalloc_page(m, p);
 	if (page && PageHead(page) && kmm_page_address(m, page) == p && page_ref_count(page) > 0) {
 		unsigned order = compound_order(page);
 		mod_node_page_state(m, NODE_DATA(m, kmm_page_to_nid(page)), NR_SLAB_UNRECLAIMABLE_B,
@@ -476,7 +465,7 @@ void kmm_kfree(struct kmm_machine *m, const void *p)
 		__kmm_free_pages(m, page, order);
 		return;
 	}
-	slab_report_invalid(m, p, "kfree of a pointer kmalloc did not return", CALLER);
+	slab_report_invalid(m, p, "kfree of a pointer kmalloc did not return", caller);
 }
 
 void *kmm_krealloc(struct kmm_machine *m, const void *p, size_t new_size, gfp_t gfp)
@@ -519,6 +508,8 @@ void kmm_kvfree(struct kmm_machine *m, const void *p)
 
 void *kmalloc_nosheaf(struct kmm_machine *m, size_t size)
 {
+	if (size > KMALLOC_MAX_CACHE_SIZE || !size)
+		return NULL;
 	struct kmem_cache *s = kmalloc_slab(m, size, GFP_KERNEL);
 	return slab_alloc_nosheaf(s, GFP_KERNEL | __GFP_NOWARN, -1);
 }
@@ -582,6 +573,11 @@ void kmem_cache_init(struct kmm_machine *m)
 		}
 	}
 	st->state = SLAB_UP;
+	struct list_head *pos;
+	list_for_each (pos, &st->caches) {
+		struct kmem_cache *k = list_entry(pos, struct kmem_cache, list);
+		k->fastpath = !slab_debug_on(k);
+	}
 	pr_info(m, "SLUB: HWalign=64, Order=0-%d, MinObjects=0, CPUs=%d, Nodes=%d",
 		PAGE_ALLOC_COSTLY_ORDER, m->nr_cpu_ids, m->nr_node_ids);
 }

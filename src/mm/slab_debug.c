@@ -144,7 +144,7 @@ static void print_slab_info(struct kmem_cache *s, struct slab *slab)
 	char flags[128];
 	format_page_flags(flags, sizeof(flags),
 			  atomic_load_explicit(&slab->__page_flags, memory_order_relaxed));
-	pr_err(s->machine, "Slab %p objects=%u used=%u fp=0x%p flags=%s", (void *)slab, s->num,
+	pr_err(s->machine, "Slab %p objects=%u used=%u fp=%p flags=%s", (void *)slab, s->num,
 	       slab->mgmt ? slab->mgmt->active : 0,
 	       slab->mgmt && slab->mgmt->active < s->num ? index_to_obj(s, slab, 0) : NULL, flags);
 }
@@ -176,7 +176,7 @@ static void quarantine(struct kmem_cache *s, struct slab *slab, void *obj)
 	int idx = obj_to_index(s, slab, obj);
 	if (idx >= 0)
 		atomic_store(&slab_states(s, slab->mgmt)[idx], OBJ_QUARANTINED);
-	pr_err(s->machine, "FIX %s: Object at 0x%p isolated (never reused)", s->name, obj);
+	pr_err(s->machine, "FIX %s: Object at %p isolated (never reused)", s->name, obj);
 }
 
 /* ---- checks ---------------------------------------------------------------- */
@@ -201,7 +201,7 @@ static bool check_bytes_and_report(struct kmem_cache *s, struct slab *slab, unsi
 	while (end > fault && end[-1] == (unsigned char)value)
 		end--;
 	slab_bug_header(s, what);
-	pr_err(s->machine, "0x%p-0x%p @offset=%ld. First byte 0x%x instead of 0x%x", (void *)fault,
+	pr_err(s->machine, "%p-%p @offset=%ld. First byte 0x%x instead of 0x%x", (void *)fault,
 	       (void *)(end - 1), (long)(fault - obj), *fault, value);
 	print_trailer(s, slab, obj);
 	slab_bug_footer(s);
@@ -244,7 +244,7 @@ bool slab_debug_alloc(struct kmem_cache *s, struct slab *slab, void *obj, unsign
 		kmm_memset(p, POISON_INUSE, s->object_size);
 	set_track(s, obj, TRACK_ALLOC, caller);
 	if (s->flags & SLAB_TRACE)
-		pr_info(s->machine, "TRACE %s alloc 0x%p inuse=%u fp=0x%p", s->name, obj,
+		pr_info(s->machine, "TRACE %s alloc %p inuse=%u fp=%p", s->name, obj,
 			slab->mgmt->active, (void *)0);
 	return true;
 }
@@ -258,7 +258,7 @@ bool slab_debug_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigne
 		return false;
 	}
 	if (s->flags & SLAB_TRACE)
-		pr_info(s->machine, "TRACE %s free 0x%p inuse=%u fp=0x%p", s->name, obj,
+		pr_info(s->machine, "TRACE %s free %p inuse=%u fp=%p", s->name, obj,
 			slab->mgmt->active, (void *)0);
 	set_track(s, obj, TRACK_FREE, caller);
 	init_free_object(s, obj);
@@ -274,13 +274,13 @@ void slab_report_bad_free(struct kmem_cache *s, struct slab *slab, const void *o
 	if (kmm_str_starts(reason, "Wrong slab cache") && slab && slab->slab_cache) {
 		pr_err(m, "kmem_cache_free: Wrong slab cache. %s but object is from %s", s->name,
 		       slab->slab_cache->name);
-		pr_err(m, "WARNING: at 0x%lx: freeing 0x%p to the wrong cache, object left alone",
+		pr_err(m, "WARNING: at 0x%lx: freeing %p to the wrong cache, object left alone",
 		       caller, obj);
 		atomic_fetch_add(&m->nr_slab_reports, 1);
 		return;
 	}
 	if (!slab) {
-		pr_err(m, "BUG %s (Not tainted): %s: 0x%p freed from 0x%lx", s->name, reason, obj,
+		pr_err(m, "BUG %s (Not tainted): %s: %p freed from 0x%lx", s->name, reason, obj,
 		       caller);
 		atomic_fetch_add(&m->nr_slab_reports, 1);
 		return;
@@ -289,7 +289,7 @@ void slab_report_bad_free(struct kmem_cache *s, struct slab *slab, const void *o
 	int idx = obj_to_index(s, slab, obj);
 	unsigned char *base =
 		idx >= 0 ? (unsigned char *)obj : (unsigned char *)slab->s_mem + s->obj_offset;
-	pr_err(m, "Object 0x%p freed from 0x%lx", obj, caller);
+	pr_err(m, "Object %p freed from 0x%lx", obj, caller);
 	print_trailer(s, slab, base);
 	slab_bug_footer(s);
 }
@@ -298,7 +298,7 @@ void slab_report_invalid(struct kmm_machine *m, const void *p, const char *what,
 			 unsigned long caller)
 {
 	pr_err(m,
-	       "BUG: %s: 0x%p from 0x%lx (not an object of any cache, not a kmalloc "
+	       "BUG: %s: %p from 0x%lx (not an object of any cache, not a kmalloc "
 	       "page block); nothing was freed",
 	       what, p, caller);
 	atomic_fetch_add(&m->nr_slab_reports, 1);
@@ -309,7 +309,7 @@ void slab_report_leak(struct kmem_cache *s, struct slab *slab, void *obj)
 	struct kmm_machine *m = s->machine;
 	pr_err(m, "BUG %s (Not tainted): Objects remaining in %s on __kmem_cache_shutdown()",
 	       s->name, s->name);
-	pr_err(m, "Object 0x%p @offset=%lu", obj,
+	pr_err(m, "Object %p @offset=%lu", obj,
 	       (unsigned long)((unsigned char *)obj -
 			       (unsigned char *)kmm_page_address(m, slab_page(slab))));
 	if (s->flags & SLAB_STORE_USER)

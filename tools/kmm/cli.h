@@ -67,6 +67,27 @@ struct cli_alloc_group {
 	unsigned char *orders;
 };
 
+/* One object remembered by kmem_cache_alloc or kmalloc. */
+struct cli_obj {
+	void *ptr;
+	struct kmem_cache *cache; /* its cache; NULL: kmalloc'd pages or ZERO_SIZE_PTR */
+	bool freed;		  /* freed once (a further free is a double free) */
+	bool cache_gone;	  /* its cache was destroyed */
+};
+
+/* Objects remembered under one name (VAR). */
+struct cli_obj_var {
+	char name[32];
+	size_t nr, cap;
+	struct cli_obj *objs;
+};
+
+/* A cache made by kmem_cache_create, under the name it was created with. */
+struct cli_cache_ref {
+	char name[32];
+	struct kmem_cache *cache;
+};
+
 struct cli_shell {
 	struct kmm_machine *m;
 	FILE *out; /* command output (a memstream while redirected) */
@@ -77,6 +98,12 @@ struct cli_shell {
 	struct cli_alloc_group *groups;
 	size_t nr_groups, cap_groups;
 	unsigned next_auto_name;
+
+	struct cli_obj_var *vars; /* cmd_slab.c */
+	size_t nr_vars, cap_vars;
+	unsigned next_obj_name;
+	struct cli_cache_ref *caches;
+	size_t nr_caches, cap_caches;
 };
 
 struct cli_cmd {
@@ -90,6 +117,8 @@ const struct cli_cmd *cli_find_command(const char *name);
 
 extern const struct cli_cmd cli_cmd_cat, cli_cmd_echo, cli_cmd_ls;
 extern const struct cli_cmd cli_cmd_alloc_pages, cli_cmd_free_pages, cli_cmd_allocs, cli_cmd_drain;
+extern const struct cli_cmd cli_cmd_slabtop, cli_cmd_kmem_cache_create, cli_cmd_kmem_cache_alloc,
+	cli_cmd_kmem_cache_free, cli_cmd_kmem_cache_destroy, cli_cmd_kmalloc, cli_cmd_kfree;
 extern const struct cli_cmd cli_cmd_dmesg, cli_cmd_sleep, cli_cmd_help, cli_cmd_exit, cli_cmd_quit;
 
 void cli_shell_init(struct cli_shell *sh, struct kmm_machine *m);
@@ -126,6 +155,11 @@ int cli_interactive(struct cli_shell *sh);
 
 struct cli_alloc_group *cli_find_group(struct cli_shell *sh, const char *name);
 void cli_free_group(struct cli_shell *sh, struct cli_alloc_group *g);
+
+/* ---- remembered objects and caches (cmd_slab.c) -------------------------------------- */
+
+/* Free every remembered live object and destroy the shell's caches. */
+void cli_slab_forget(struct cli_shell *sh);
 
 /* ---- boot console and machine helpers (console.c) ------------------------------- */
 

@@ -51,7 +51,9 @@ const struct cli_cmd cli_cmd_cat = {
 			"Useful files: /proc/buddyinfo (free blocks per order and zone),\n"
 			"/proc/pagetypeinfo (the same by migrate type, and pageblocks),\n"
 			"/proc/zoneinfo (watermarks and counters per zone), /proc/meminfo,\n"
-			"/proc/vmstat, /proc/sys/vm/* (tunables, writable with echo).",
+			"/proc/vmstat, /proc/sys/vm/* (tunables, writable with echo),\n"
+			"/proc/slabinfo (slab caches; `echo NAME LIMIT BATCHCOUNT SHARED >\n"
+			"/proc/slabinfo` retunes one), /sys/kernel/slab/CACHE/* (one cache).",
 		.examples =
 			"cat /proc/buddyinfo\n"
 			"cat /proc/sys/vm/min_free_kbytes /proc/sys/vm/watermark_scale_factor",

@@ -16,6 +16,14 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_free_pages,
 	&cli_cmd_allocs,
 	&cli_cmd_drain,
+	/* the slab allocator */
+	&cli_cmd_slabtop,
+	&cli_cmd_kmem_cache_create,
+	&cli_cmd_kmem_cache_alloc,
+	&cli_cmd_kmem_cache_free,
+	&cli_cmd_kmem_cache_destroy,
+	&cli_cmd_kmalloc,
+	&cli_cmd_kfree,
 	/* the log and the shell */
 	&cli_cmd_dmesg,
 	&cli_cmd_sleep,

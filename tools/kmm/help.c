@@ -44,7 +44,7 @@ void cli_print_listing_line(FILE *out, const struct cli_doc *doc, int width)
 	fprintf(out, "  %-*s  %s\n", width, doc->name, doc->summary);
 }
 
-#define LISTING_WIDTH 12
+#define LISTING_WIDTH 18
 
 static void print_shell_listing(FILE *out)
 {

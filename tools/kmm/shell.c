@@ -188,6 +188,7 @@ void cli_shell_init(struct cli_shell *sh, struct kmm_machine *m)
 
 void cli_shell_destroy(struct cli_shell *sh)
 {
+	cli_slab_forget(sh);
 	while (sh->nr_groups)
 		cli_free_group(sh, &sh->groups[sh->nr_groups - 1]);
 	free(sh->groups);
