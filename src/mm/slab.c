@@ -740,9 +740,10 @@ static __attribute__((noinline)) void bad_array_entry(struct kmem_cache *s, void
  * The general allocation path: any cache, any CPU binding, any flags.  The
  * fast path below handles the common case and lands here for the rest.
  */
-static __attribute__((noinline)) void *slab_alloc_general(struct kmem_cache *s, gfp_t gfp, int nid,
-							  unsigned long caller)
+static __attribute__((noinline)) void *slab_alloc_general(struct kmem_cache *s, gfp_t gfp, int nid)
 {
+	/* reached by tail calls: our return address is the API caller's */
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	struct kmm_machine *m = s->machine;
 	void *obj;
 	if (nid >= 0 || !s->fastpath) {
@@ -782,8 +783,7 @@ out:
  * flips the object's state byte from CACHED to ALLOCATED.  The state
  * byte's address travels with the object in the array (no slab lookup).
  */
-static KMM_ALWAYS_INLINE void *slab_alloc_fast(struct kmem_cache *s, gfp_t gfp,
-					       unsigned long caller)
+static KMM_ALWAYS_INLINE void *slab_alloc_fast(struct kmem_cache *s, gfp_t gfp)
 {
 	struct kmm_machine *m = s->machine;
 	struct kmm_cpu *c = kmm_this_cpu_fast(m);
@@ -800,20 +800,22 @@ static KMM_ALWAYS_INLINE void *slab_alloc_fast(struct kmem_cache *s, gfp_t gfp,
 			}
 		}
 	}
-	return slab_alloc_general(s, gfp, -1, caller);
+	return slab_alloc_general(s, gfp, -1);
 }
 
 void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int nid, unsigned long caller)
 {
 	if (unlikely(nid >= 0))
-		return slab_alloc_general(s, gfp, nid, caller);
-	return slab_alloc_fast(s, gfp, caller);
+		return slab_alloc_general(s, gfp, nid);
+	(void)caller; /* the general path finds it itself */
+	return slab_alloc_fast(s, gfp);
 }
 
 /* The general free path: every check, every report, any CPU binding. */
 static __attribute__((noinline)) void slab_free_general(struct kmem_cache *s, struct slab *slab,
-							void *obj, unsigned long caller)
+							void *obj)
 {
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	struct kmm_machine *m = s->machine;
 	int idx = obj_to_index(s, slab, obj);
 	if (idx < 0) {
@@ -851,8 +853,7 @@ static __attribute__((noinline)) void slab_free_general(struct kmem_cache *s, st
  * The free fast path, a leaf: the index test catches interior pointers,
  * the state byte every double free; the object goes on the loaded array.
  */
-static KMM_ALWAYS_INLINE void slab_free_fast(struct kmem_cache *s, struct slab *slab, void *obj,
-					     unsigned long caller)
+static KMM_ALWAYS_INLINE void slab_free_fast(struct kmem_cache *s, struct slab *slab, void *obj)
 {
 	struct kmm_machine *m = s->machine;
 	int idx = obj_to_index(s, slab, obj);
@@ -867,19 +868,43 @@ static KMM_ALWAYS_INLINE void slab_free_fast(struct kmem_cache *s, struct slab *
 			return;
 		}
 	}
-	slab_free_general(s, slab, obj, caller);
+	slab_free_general(s, slab, obj);
 }
 
 void slab_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long caller)
 {
-	slab_free_fast(s, slab, obj, caller);
+	(void)caller;
+	slab_free_fast(s, slab, obj);
 }
 
 #define CALLER ((unsigned long)__builtin_return_address(0))
 
 void *kmm_kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
-	return slab_alloc_fast(s, gfp, CALLER);
+	return slab_alloc_fast(s, gfp);
+}
+
+/*
+ * kmalloc and kfree fast paths live here, next to the cache fast paths
+ * they inline (the rest of the family is in slab_common.c).
+ */
+void *kmm_kmalloc(struct kmm_machine *m, size_t size, gfp_t gfp)
+{
+	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) /* 1 .. 8192 */
+		return slab_alloc_fast(
+			m->slab.kmalloc_caches[kmalloc_type(gfp)][kmalloc_index(size)], gfp);
+	return kmalloc_slowpath(m, size, gfp, CALLER);
+}
+
+void kmm_kfree(struct kmm_machine *m, const void *p)
+{
+	struct slab *slab = __virt_to_slab(m, p);
+	if (likely(slab)) {
+		slab_free_fast(slab->slab_cache, slab, (void *)p);
+		return;
+	}
+	if (!ZERO_OR_NULL_PTR(p))
+		kfree_large(m, p, CALLER);
 }
 
 static __attribute__((noinline)) void cache_free_bad(struct kmem_cache *s, struct slab *slab,
@@ -896,7 +921,7 @@ void kmm_kmem_cache_free(struct kmem_cache *s, void *obj)
 {
 	struct slab *slab = ___virt_to_slab(s->ram, s->ram_bytes, s->mem_section, obj);
 	if (likely(slab && slab->slab_cache == s)) {
-		slab_free_fast(s, slab, obj, CALLER);
+		slab_free_fast(s, slab, obj);
 		return;
 	}
 	if (obj)

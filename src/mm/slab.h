@@ -251,6 +251,21 @@ void kmm_get_slabinfo(struct kmem_cache *s, struct slabinfo *si);
 unsigned long kmm_slab_validate(struct kmem_cache *s);
 
 /* ======== mm/slab_common.c ======== */
+extern const unsigned char kmalloc_size_index[24];
+static inline unsigned int kmalloc_index(size_t size)
+{
+	if (size <= 192)
+		return kmalloc_size_index[(size - 1) / 8];
+	return kmm_fls64(size - 1);
+}
+static inline int kmalloc_type(gfp_t gfp)
+{
+	if (likely(!(gfp & (__GFP_DMA | __GFP_RECLAIMABLE))))
+		return KMALLOC_NORMAL;
+	return (gfp & __GFP_DMA) ? KMALLOC_DMA : KMALLOC_RECLAIM;
+}
+void *kmalloc_slowpath(struct kmm_machine *m, size_t size, gfp_t gfp, unsigned long caller);
+void kfree_large(struct kmm_machine *m, const void *p, unsigned long caller);
 void kmem_cache_init(struct kmm_machine *m);
 struct kmem_cache *kmalloc_slab(struct kmm_machine *m, size_t size, gfp_t gfp);
 #define ZERO_SIZE_PTR ((void *)16)

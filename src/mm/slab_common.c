@@ -16,7 +16,7 @@
 /* ---- kmalloc size classes ------------------------------------------------ */
 
 /* Linux kmalloc_size_index[]: sizes 8..192 in steps of 8 -> index. */
-static const unsigned char size_index[24] = {
+const unsigned char kmalloc_size_index[24] = {
 	3, 4, 5, 5, 6, 6, 6, 6, /* 8 .. 64 */
 	1, 1, 1, 1, 7, 7, 7, 7, /* 72 .. 128 */
 	2, 2, 2, 2, 2, 2, 2, 2, /* 136 .. 192 */
@@ -24,20 +24,6 @@ static const unsigned char size_index[24] = {
 
 static const unsigned int kmalloc_sizes[14] = { 0,   96,  192, 8,    16,   32,	 64,
 						128, 256, 512, 1024, 2048, 4096, 8192 };
-
-static inline unsigned int kmalloc_index(size_t size)
-{
-	if (size <= 192)
-		return size_index[(size - 1) / 8];
-	return kmm_fls64(size - 1);
-}
-
-static inline int kmalloc_type(gfp_t gfp)
-{
-	if (likely(!(gfp & (__GFP_DMA | __GFP_RECLAIMABLE))))
-		return KMALLOC_NORMAL;
-	return (gfp & __GFP_DMA) ? KMALLOC_DMA : KMALLOC_RECLAIM;
-}
 
 struct kmem_cache *kmalloc_slab(struct kmm_machine *m, size_t size, gfp_t gfp)
 {
@@ -382,9 +368,10 @@ static void *__kmalloc(struct kmm_machine *m, size_t size, gfp_t gfp, int nid, u
 	return p;
 }
 
-void *kmm_kmalloc(struct kmm_machine *m, size_t size, gfp_t gfp)
+/* kmalloc's slow cases: size 0 and sizes beyond the largest cache. */
+void *kmalloc_slowpath(struct kmm_machine *m, size_t size, gfp_t gfp, unsigned long caller)
 {
-	return __kmalloc(m, size, gfp, -1, CALLER);
+	return __kmalloc(m, size, gfp, -1, caller);
 }
 
 void *kmm_kmalloc_node(struct kmm_machine *m, size_t size, gfp_t gfp, int nid)
@@ -440,22 +427,8 @@ size_t kmm_ksize(struct kmm_machine *m, const void *p)
 	return 0;
 }
 
-static __attribute__((noinline)) void kfree_large(struct kmm_machine *m, const void *p,
-						  unsigned long caller);
-
-void kmm_kfree(struct kmm_machine *m, const void *p)
-{
-	struct slab *slab = __virt_to_slab(m, p);
-	if (likely(slab)) {
-		slab_free(slab->slab_cache, slab, (void *)p, CALLER);
-		return;
-	}
-	if (!ZERO_OR_NULL_PTR(p))
-		kfree_large(m, p, CALLER);
-}
-
 /* kfree of something that is no slab object: a large buffer, or a bug. */
-static void kfree_large(struct kmm_machine *m, const void *p, unsigned long caller)
+void kfree_large(struct kmm_machine *m, const void *p, unsigned long caller)
 {
 	struct page *page = kmalloc_page(m, p);
 	if (page && PageHead(page) && kmm_page_address(m, page) == p && page_ref_count(page) > 0) {
