@@ -30,6 +30,17 @@ static void test_kernel_names(void **state)
 	assert_non_null(x);
 	free_pages_exact(x, 3 * PAGE_SIZE);
 	drain_all_pages(NULL);
+	/* the slab names too */
+	struct kmem_cache *c = kmem_cache_create("compat_obj", 40, 0, SLAB_HWCACHE_ALIGN, NULL);
+	void *o = kmem_cache_alloc(c, GFP_KERNEL);
+	assert_non_null(o);
+	kmem_cache_free(c, o);
+	char *k = kmalloc(100, GFP_KERNEL);
+	assert_int_equal(ksize(k), 128);
+	k = krealloc(k, 300, GFP_KERNEL);
+	assert_int_equal(ksize(k), 512);
+	kfree(k);
+	kmem_cache_destroy(c);
 	assert_int_equal(MAX_ORDER, 11);
 	kmm_machine_shutdown(machine);
 }

@@ -114,7 +114,13 @@ static void *worker(void *arg)
 static void test_cross_cpu(void **state)
 {
 	(void)state;
-	M = test_boot("quiet mem=256M nr_cpus=3 numa=fake=2", NULL);
+	/*
+	 * Four slots for four threads: the unbound one borrows the free slot.
+	 * (With fewer slots it would wait for one while holding a ring lock
+	 * the bound threads need: a host-level deadlock, as a task spinning
+	 * for a CPU while holding a lock another CPU wants.)
+	 */
+	M = test_boot("quiet mem=256M nr_cpus=4 numa=fake=2", NULL);
 	kmm_drain_all_pages(M);
 	long free0 = total_free_pages(M);
 	C[0] = kmm_kmem_cache_create(M, "mt_small", 24, 0, SLAB_NO_MERGE, NULL, NULL);

@@ -44,6 +44,26 @@
 #define pfn_valid(pfn) kmm_pfn_valid(KMM_COMPAT_MACHINE, pfn)
 #define page_to_nid(page) kmm_page_to_nid(page)
 #define page_zone(page) kmm_page_zone(KMM_COMPAT_MACHINE, page)
+#define kmem_cache_create(name, size, align, flags, ctor) \
+	kmm_kmem_cache_create(KMM_COMPAT_MACHINE, name, size, align, flags, ctor, NULL)
+#define kmem_cache_destroy(s) kmm_kmem_cache_destroy(s)
+#define kmem_cache_alloc(s, gfp) kmm_kmem_cache_alloc(s, gfp)
+#define kmem_cache_alloc_node(s, gfp, nid) kmm_kmem_cache_alloc_node(s, gfp, nid)
+#define kmem_cache_zalloc(s, gfp) kmm_kmem_cache_zalloc(s, gfp)
+#define kmem_cache_free(s, p) kmm_kmem_cache_free(s, p)
+#define kmem_cache_alloc_bulk(s, gfp, n, p) kmm_kmem_cache_alloc_bulk(s, gfp, n, p)
+#define kmem_cache_free_bulk(s, n, p) kmm_kmem_cache_free_bulk(s, n, p)
+#define kmem_cache_shrink(s) kmm_kmem_cache_shrink(s)
+#define kmalloc(size, gfp) kmm_kmalloc(KMM_COMPAT_MACHINE, size, gfp)
+#define kmalloc_node(size, gfp, nid) kmm_kmalloc_node(KMM_COMPAT_MACHINE, size, gfp, nid)
+#define kzalloc(size, gfp) kmm_kzalloc(KMM_COMPAT_MACHINE, size, gfp)
+#define kcalloc(n, size, gfp) kmm_kcalloc(KMM_COMPAT_MACHINE, n, size, gfp)
+#define kmalloc_array(n, size, gfp) kmm_kmalloc_array(KMM_COMPAT_MACHINE, n, size, gfp)
+#define krealloc(p, size, gfp) kmm_krealloc(KMM_COMPAT_MACHINE, p, size, gfp)
+#define kfree(p) kmm_kfree(KMM_COMPAT_MACHINE, p)
+#define ksize(p) kmm_ksize(KMM_COMPAT_MACHINE, p)
+#define kvmalloc(size, gfp) kmm_kvmalloc(KMM_COMPAT_MACHINE, size, gfp)
+#define kvfree(p) kmm_kvfree(KMM_COMPAT_MACHINE, p)
 #define PAGE_SIZE KMM_PAGE_SIZE
 #define PAGE_SHIFT KMM_PAGE_SHIFT
 #define MAX_ORDER NR_PAGE_ORDERS

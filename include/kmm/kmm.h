@@ -18,5 +18,6 @@
 #include "kmm/machine.h"
 #include "kmm/vmstat.h"
 #include "kmm/proc.h"
+#include "kmm/slab.h"
 
 #endif /* KMM_KMM_H */

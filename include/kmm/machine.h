@@ -13,8 +13,10 @@
  * CPU slots: a host thread runs "on" a CPU slot of the machine.  It binds
  * to one with kmm_cpu_enter() (exclusive, like a task on a CPU); a thread
  * that calls in without binding borrows a free slot for the duration of the
- * call.  Per-CPU data (pcp lists, vmstat deltas, event counters) belongs to
- * the slot.
+ * call, waiting (like a runnable task) while every slot is taken: a host
+ * thread must not call in unbound while holding a host lock that bound
+ * threads may wait for.  Per-CPU data (pcp lists, slab arrays, vmstat
+ * deltas, event counters) belongs to the slot.
  */
 #ifndef KMM_MACHINE_H
 #define KMM_MACHINE_H
