@@ -152,6 +152,15 @@ static void test_colouring(void **state)
 	kmm_kmem_cache_destroy(s);
 	kmm_cpu_leave(m);
 	kmm_machine_shutdown(m);
+	/* slab_colour=off: every slab starts its objects at the same offset */
+	m = test_boot("quiet mem=128M slab_colour=off", &cap);
+	s = kmm_kmem_cache_create(m, "colour", 296, 8, SLAB_NO_MERGE, NULL, NULL);
+	assert_int_equal(s->colour, 0);
+	void *a = kmm_kmem_cache_alloc(s, GFP_KERNEL);
+	assert_int_equal((uintptr_t)virt_to_slab(m, a)->s_mem % KMM_PAGE_SIZE,
+			 KMM_ALIGN_UP(s->mgmt_size, s->align));
+	kmm_kmem_cache_free(s, a);
+	kmm_machine_shutdown(m);
 }
 
 static void test_merge_and_flags(void **state)

@@ -182,6 +182,7 @@ struct kmm_slab_state {
 	char debug_names[KMM_SLAB_DEBUG_NAMES]; /* ",name,name," or "" = all */
 	atomic_ulong rng;			/* seeds per-cache secrets and shuffles */
 	unsigned long shrink_epoch;		/* kmm_slab_shrink_all() rounds */
+	bool no_colour;				/* slab_colour=off: every slab at offset 0 */
 };
 
 /* ---- the machine -------------------------------------------------------------- */

@@ -14,6 +14,8 @@
  *   movablecore=nn[KMG]|nn%  memory for ZONE_MOVABLE
  *   sysctl.vm.NAME=VALUE     any /proc/sys/vm knob
  *   quiet | loglevel=N       console verbosity
+ *   slab_debug=[FZPUT][,cache,...] (slub_debug=) slab debugging
+ *   slab_colour=on|off       slab colouring (kmm's knob, for measuring it)
  *   kmm.nofail_retries=N     bound on __GFP_NOFAIL retries (default 1000)
  * Several memmap= ranges may be given comma-separated in one parameter.
  */
@@ -23,7 +25,7 @@ static const char accepted_params[] =
 	"mem=nn[KMG], memmap=exactmap, memmap=nn[KMG]@ss[KMG], memmap=nn[KMG]$ss[KMG], "
 	"numa=fake=N, numa=off, nr_cpus=N, kernelcore=nn[KMG]|nn%, "
 	"movablecore=nn[KMG]|nn%, sysctl.vm.NAME=VALUE, quiet, loglevel=N, "
-	"slab_debug=[FZPUT][,cache,...], kmm.nofail_retries=N";
+	"slab_debug=[FZPUT][,cache,...], slab_colour=on|off, kmm.nofail_retries=N";
 
 static int param_error(char *err, size_t errlen, const char *param, size_t plen, const char *expect)
 {
@@ -157,6 +159,15 @@ static int parse_one(struct kmm_machine *m, struct kmm_boot_params *p, const cha
 	if (KEY("loglevel")) {
 		if (!parse_int(v, e, 0, 15, &p->loglevel))
 			return param_error(err, errlen, param, plen, "loglevel=N (0..15)");
+		return 0;
+	}
+	if (KEY("slab_colour")) {
+		if (e - v == 3 && !kmm_strncmp(v, "off", 3))
+			m->slab.no_colour = true;
+		else if (e - v == 2 && !kmm_strncmp(v, "on", 2))
+			m->slab.no_colour = false;
+		else
+			return param_error(err, errlen, param, plen, "slab_colour=on|off");
 		return 0;
 	}
 	if (KEY("slab_debug") || KEY("slub_debug")) {

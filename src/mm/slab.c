@@ -79,7 +79,7 @@ static void calculate_order(struct kmem_cache *s, unsigned int min_objects)
 	s->num = objs_per_slab(best_order, s->size, s->align, s->offslab, &left);
 	s->mgmt_size = mgmt_bytes(s->num);
 	s->colour_off = 64;
-	s->colour = left / s->colour_off;
+	s->colour = s->machine->slab.no_colour ? 0 : left / s->colour_off;
 }
 
 /* Default array sizes (Linux SLAB enable_cpucache). */
