@@ -115,6 +115,22 @@ static void node_set_free_limit(struct kmem_cache *s, struct kmem_cache_node *n)
 	n->free_limit = (1UL + (unsigned long)s->machine->nr_cpu_ids) * s->batchcount + s->num;
 }
 
+/*
+ * Linux calculate_alignment(): at least a word; with SLAB_HWCACHE_ALIGN
+ * a cache line, or the smallest power of two at least half the size.
+ */
+unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigned int size)
+{
+	unsigned int a = align < sizeof(void *) ? (unsigned)sizeof(void *) : align;
+	if (flags & SLAB_HWCACHE_ALIGN) {
+		unsigned int ralign = 64;
+		while (size <= ralign / 2)
+			ralign /= 2;
+		a = KMM_MAX(a, ralign);
+	}
+	return a;
+}
+
 int kmm_slab_cache_setup(struct kmem_cache *s, const char *name, unsigned int size,
 			 unsigned int align, slab_flags_t flags, void (*ctor)(void *),
 			 void (*dtor)(void *))
@@ -129,14 +145,7 @@ int kmm_slab_cache_setup(struct kmem_cache *s, const char *name, unsigned int si
 	s->ctor = ctor;
 	s->dtor = dtor;
 	s->refcount = 1;
-	/* alignment: Linux calculate_alignment() */
-	unsigned int a = align < sizeof(void *) ? (unsigned)sizeof(void *) : align;
-	if (flags & SLAB_HWCACHE_ALIGN) {
-		unsigned int ralign = 64;
-		while (size <= ralign / 2)
-			ralign /= 2;
-		a = KMM_MAX(a, ralign);
-	}
+	unsigned int a = calculate_alignment(flags, align, size);
 	s->align = a;
 	unsigned int slot = KMM_ALIGN_UP(size, a), obj_offset = 0, inuse = size;
 	if (slab_debug_on(s))

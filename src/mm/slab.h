@@ -219,6 +219,7 @@ static inline void *index_to_obj(const struct kmem_cache *s, const struct slab *
 {
 	return slab->s_mem + (size_t)idx * s->size + s->obj_offset;
 }
+unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigned int size);
 int kmm_slab_cache_setup(struct kmem_cache *s, const char *name, unsigned int size,
 			 unsigned int align, slab_flags_t flags, void (*ctor)(void *),
 			 void (*dtor)(void *));

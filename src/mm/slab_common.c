@@ -61,13 +61,7 @@ static struct kmem_cache *find_mergeable(struct kmm_machine *m, unsigned int siz
 	const slab_flags_t nomerge = SLAB_NO_MERGE | SLAB_DEBUG_FLAGS;
 	if (ctor || dtor || (flags & nomerge) || m->slab.state != SLAB_UP)
 		return NULL;
-	unsigned int a = align < sizeof(void *) ? (unsigned)sizeof(void *) : align;
-	if (flags & SLAB_HWCACHE_ALIGN) {
-		unsigned int ralign = 64;
-		while (size <= ralign / 2)
-			ralign /= 2;
-		a = KMM_MAX(a, ralign);
-	}
+	unsigned int a = calculate_alignment(flags, align, size);
 	unsigned int slot = KMM_ALIGN_UP(size, a);
 	const slab_flags_t same = SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_RECLAIM_ACCOUNT;
 	struct list_head *pos;
