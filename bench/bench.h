@@ -47,6 +47,7 @@ struct bench_thread {
 	/* results a case may report */
 	unsigned long failures; /* allocations that returned NULL */
 	unsigned long slowpath; /* floor: refills from the host */
+	char note[128];		/* thread 0's goes into the table's notes column */
 	/* harness bookkeeping */
 	void *harness;
 	uint64_t calib_ops;
@@ -58,6 +59,12 @@ struct bench_impl {
 	const char *name;   /* "kmm", "floor", or a peer: "glibc", "jemalloc", ... */
 	bool needs_machine; /* boot a machine and bind each thread to a CPU slot */
 	bool peer;	    /* another allocator kmm is ranked against in the table */
+	/*
+	 * Appended to the suite's cmdline when this implementation's machine
+	 * boots, e.g. "slab_colour=off": kmm measured against itself with a
+	 * feature switched off.  NULL: nothing.
+	 */
+	const char *cmdline_extra;
 	/*
 	 * Optional, untimed, called once per run before anything else: NULL
 	 * if the implementation can run, else why not (the run is skipped with
@@ -94,6 +101,8 @@ struct bench_case {
 	 * has already stopped.
 	 */
 	bool lockstep;
+	/* thread counts above this are skipped with a note (0: no limit) */
+	unsigned max_threads;
 	double floor_target; /* kmm/floor ns ratio the table checks (0: none) */
 	const struct bench_impl *impls[BENCH_MAX_IMPLS];
 };

@@ -106,6 +106,7 @@ struct result {
 	long peak_kb;
 	uint64_t ops;
 	unsigned long failures, slowpath, bad_pages;
+	char note[128]; /* the case's own note (bench_thread.note of thread 0) */
 };
 
 static struct result *results;
@@ -381,8 +382,10 @@ static int run_one(const struct bench_suite *s, const struct bench_case *c,
 		peak_start(&pk, false);
 	if (impl->needs_machine) {
 		char cmdline[512], err[256];
-		snprintf(cmdline, sizeof(cmdline), "%s nr_cpus=%u",
-			 s->cmdline ? s->cmdline : "quiet", nr_threads < 2 ? 2 : nr_threads);
+		snprintf(cmdline, sizeof(cmdline), "%s%s%s nr_cpus=%u",
+			 s->cmdline ? s->cmdline : "quiet", impl->cmdline_extra ? " " : "",
+			 impl->cmdline_extra ? impl->cmdline_extra : "",
+			 nr_threads < 2 ? 2 : nr_threads);
 		int rc = kmm_machine_boot(cmdline, NULL, &r->m, err, sizeof(err));
 		if (rc) {
 			fprintf(stderr, "kmm-bench: %s/%s: boot \"%s\" failed (%d): %s\n", s->name,
@@ -440,6 +443,7 @@ static int run_one(const struct bench_suite *s, const struct bench_case *c,
 		res->slowpath += r->th[i].slowpath;
 	}
 	res->value = r->ops ? ns / nr_threads / (double)r->ops : 0;
+	snprintf(res->note, sizeof(res->note), "%s", r->th[0].note);
 	if (r->m) {
 		res->bad_pages = atomic_load(&r->m->nr_bad_pages);
 		kmm_machine_shutdown(r->m);
@@ -462,6 +466,7 @@ struct isolated_msg {
 	uint64_t ops;
 	unsigned long failures, slowpath, bad_pages;
 	char why[256];
+	char note[128];
 };
 
 /*
@@ -554,6 +559,8 @@ static int run_isolated(const struct bench_suite *s, const struct bench_case *c,
 	res->failures = msg.failures;
 	res->slowpath = msg.slowpath;
 	res->bad_pages = msg.bad_pages;
+	msg.note[sizeof(msg.note) - 1] = '\0';
+	snprintf(res->note, sizeof(res->note), "%s", msg.note);
 	msg.why[sizeof(msg.why) - 1] = '\0';
 	snprintf(why, why_size, "%s", msg.why);
 	return msg.rc;
@@ -597,47 +604,79 @@ static bool case_has_peers(const struct bench_case *c)
 	return false;
 }
 
-/* kmm against its floor, for the cases that have no peers. */
+/*
+ * The implementation a case without peers compares kmm with: its first
+ * implementation that is not "kmm" ("floor", or kmm booted differently).
+ */
+static const char *reference_impl(const struct bench_case *c)
+{
+	for (int k = 0; c && k < BENCH_MAX_IMPLS && c->impls[k]; k++)
+		if (strcmp(c->impls[k]->name, "kmm"))
+			return c->impls[k]->name;
+	return "floor";
+}
+
+/*
+ * kmm against its reference implementation (reference_impl()), for the
+ * cases that have no peers; a new header whenever the reference changes.
+ * No targets are checked here: the PASS/MISS notes are print_peer_table()'s.
+ */
 static void print_table(bool ir)
 {
-	bool any = false;
-	for (size_t i = 0; i < nr_results; i++)
-		any |= results[i].ir == ir && !case_has_peers(results[i].c);
-	if (!any)
-		return;
-	printf("\n%-6s %-14s %3s %12s %12s %10s %10s %10s  %s\n", "suite", "case", "thr",
-	       ir ? "kmm Ir/op" : "kmm ns/op", ir ? "floor Ir/op" : "floor ns/op", "kmm/floor",
-	       ir ? "" : "kmm KiB", ir ? "" : "floor KiB", "notes");
+	const char *hdr = NULL;
 	for (size_t i = 0; i < nr_results; i++) {
 		const struct result *k = &results[i];
 		if (k->ir != ir || strcmp(k->impl, "kmm") || case_has_peers(k->c))
 			continue;
-		const struct result *f = find_result(k->suite, k->bcase, "floor", k->threads, ir);
-		char fv[32] = "-", ratio[32] = "-", fkb[32] = "", kkb[32] = "", notes[160] = "";
-		if (f) {
+		const char *ref = reference_impl(k->c);
+		char lv[48], lr[48], lkb[48];
+		snprintf(lv, sizeof(lv), "%s %s", ref, ir ? "Ir/op" : "ns/op");
+		snprintf(lr, sizeof(lr), "kmm/%s", ref);
+		snprintf(lkb, sizeof(lkb), "%s KiB", ref);
+		int wv = (int)strlen(lv) > 12 ? (int)strlen(lv) : 12;
+		int wr = (int)strlen(lr) > 10 ? (int)strlen(lr) : 10;
+		int wkb = (int)strlen(lkb) > 10 ? (int)strlen(lkb) : 10;
+		if (!hdr || strcmp(hdr, ref)) {
+			printf("\n%-6s %-14s %3s %12s %*s %*s %10s %*s  %s\n", "suite", "case", "thr",
+			       ir ? "kmm Ir/op" : "kmm ns/op", wv, lv, wr, lr, ir ? "" : "kmm KiB",
+			       wkb, ir ? "" : lkb, "notes");
+			hdr = ref;
+		}
+		const struct result *f = find_result(k->suite, k->bcase, ref, k->threads, ir);
+		char fv[32] = "-", ratio[32] = "-", fkb[32] = "", kkb[32] = "", notes[320] = "";
+		if (f && !f->skipped) {
 			snprintf(fv, sizeof(fv), "%.2f", f->value);
 			if (f->value > 0)
-				snprintf(ratio, sizeof(ratio), "%.1fx", k->value / f->value);
+				snprintf(ratio, sizeof(ratio), ir ? "%.1fx" : "%.2fx",
+					 k->value / f->value);
 			if (!ir)
 				snprintf(fkb, sizeof(fkb), "%ld", f->peak_kb);
 		}
 		if (!ir)
 			snprintf(kkb, sizeof(kkb), "%ld", k->peak_kb);
 		size_t n = 0;
-		if (k->failures)
-			n += (size_t)snprintf(notes + n, sizeof(notes) - n, "kmm failures=%lu ",
-					      k->failures);
-		if (k->bad_pages)
-			n += (size_t)snprintf(notes + n, sizeof(notes) - n, "BAD PAGES=%lu ",
-					      k->bad_pages);
-		if (f && f->failures)
-			n += (size_t)snprintf(notes + n, sizeof(notes) - n, "floor failures=%lu ",
-					      f->failures);
-		if (f && f->slowpath)
-			n += (size_t)snprintf(notes + n, sizeof(notes) - n, "floor refills=%lu ",
-					      f->slowpath);
-		printf("%-6s %-14s %3u %12.2f %12s %10s %10s %10s  %s\n", k->suite, k->bcase,
-		       k->threads, k->value, fv, ratio, kkb, fkb, notes);
+		const struct result *both[2] = { k, f && !f->skipped ? f : NULL };
+		for (int j = 0; j < 2 && n < sizeof(notes); j++) {
+			const struct result *r = both[j];
+			if (!r)
+				continue;
+			if (r->failures && n < sizeof(notes))
+				n += (size_t)snprintf(notes + n, sizeof(notes) - n, "%s failures=%lu ",
+						      r->impl, r->failures);
+			if (r->bad_pages && n < sizeof(notes))
+				n += (size_t)snprintf(notes + n, sizeof(notes) - n,
+						      "%s BAD PAGES=%lu ", r->impl, r->bad_pages);
+			if (r->slowpath && n < sizeof(notes))
+				n += (size_t)snprintf(notes + n, sizeof(notes) - n, "%s refills=%lu ",
+						      r->impl, r->slowpath);
+		}
+		/* the case's own notes (not under callgrind: the same run, no timing) */
+		for (int j = 0; j < 2 && !ir && n < sizeof(notes); j++)
+			if (both[j] && both[j]->note[0])
+				n += (size_t)snprintf(notes + n, sizeof(notes) - n, "%s: %s ",
+						      both[j]->impl, both[j]->note);
+		printf("%-6s %-14s %3u %12.2f %*s %*s %10s %*s  %s\n", k->suite, k->bcase,
+		       k->threads, k->value, wv, fv, wr, ratio, kkb, wkb, fkb, notes);
 	}
 }
 
@@ -1116,6 +1155,7 @@ static int iso_child_main(const struct options *o)
 				msg.failures = res.failures;
 				msg.slowpath = res.slowpath;
 				msg.bad_pages = res.bad_pages;
+				snprintf(msg.note, sizeof(msg.note), "%s", res.note);
 				ssize_t w = write(o->iso_fd, &msg, sizeof(msg));
 				return w == (ssize_t)sizeof(msg) ? 0 : 1;
 			}
@@ -1186,6 +1226,13 @@ static int time_case(const struct options *o, const struct bench_suite *s,
 	(void)ctx;
 	uint64_t ops = o->ops ? round_up(o->ops, c->granule ? c->granule : 1) : 0;
 	for (unsigned ti = 0; ti < o->nr_threads; ti++) {
+		if (c->max_threads && o->threads[ti] > c->max_threads) {
+			printf("  %-6s %-14s %-8s threads=%u skipped: the case runs at up to %u "
+			       "thread%s\n",
+			       s->name, c->name, "*", o->threads[ti], c->max_threads,
+			       c->max_threads == 1 ? "" : "s");
+			continue;
+		}
 		for (int k = 0; k < BENCH_MAX_IMPLS && c->impls[k]; k++) {
 			struct result res;
 			char why[256] = "";

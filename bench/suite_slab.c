@@ -77,6 +77,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "kmm/proc.h"
 #include "kmm/slab.h"
 
 #define OBJ_SIZE 64u
@@ -89,6 +90,12 @@
 #define SLAB_GFP GFP_KERNEL
 #define FLOOR_REFILL 32u
 #define FLOOR_MAX_CLASSES 10u
+/* colour: 13 objects of 296 bytes per 4 KiB slab leave room for 3 colours */
+#define COLOUR_SIZE 296u
+#ifndef COLOUR_OBJS /* -DCOLOUR_OBJS=N to try another chain length */
+#define COLOUR_OBJS 20000u
+#endif
+#define COLOUR_CACHE "bench_colour296"
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -360,9 +367,13 @@ struct rf_pair {
 
 /* What prepare makes, once per run. */
 struct slab_shared {
-	struct kmem_cache *cache; /* kmm object cases */
+	struct kmem_cache *cache; /* kmm object cases, colour */
 	struct rf_pair *pairs;	  /* remote_free */
 	unsigned nr_pairs;
+	/* colour: the cache's geometry from /sys/kernel/slab/<name>/ */
+	unsigned long slab_bytes;
+	unsigned per_slab;
+	char colour[32];
 };
 
 enum kind { K_KMM_OBJ, K_KMM_KMALLOC, K_FLOOR_OBJ, K_FLOOR_SMALL, K_FLOOR_LARGE, K_PEER };
@@ -1002,11 +1013,170 @@ SLAB_CASE(kmalloc_large, kmm_large_setup, kmm_large_run, NULL, floor_large_setup
 	  .op = "free random slot + alloc 2..64 KiB, 1 byte written per 4 KiB", .granule = 1,
 	  .callgrind_ops = 20000);
 
+/* ---- colour: kmm against itself with slab_colour=off --------------------------------------------- */
+
+/*
+ * One cache of COLOUR_SIZE-byte objects (SLAB_NO_MERGE: its own slabs),
+ * made by prepare; its geometry as /sys/kernel/slab reports it.
+ */
+static int colour_prepare(struct kmm_machine *m, unsigned nr_threads, void **shared)
+{
+	struct slab_shared *sh = calloc(1, sizeof(*sh));
+	char buf[64];
+	(void)nr_threads;
+	if (!sh)
+		return -ENOMEM;
+	*shared = sh;
+	sh->cache = kmm_kmem_cache_create(m, COLOUR_CACHE, COLOUR_SIZE, 0, SLAB_NO_MERGE, NULL,
+					  NULL);
+	if (!sh->cache)
+		goto fail;
+	if (kmm_proc_read(m, "/sys/kernel/slab/" COLOUR_CACHE "/colour", sh->colour,
+			  sizeof(sh->colour)) <= 0)
+		goto fail;
+	sh->colour[strcspn(sh->colour, "\n")] = '\0';
+	if (kmm_proc_read(m, "/sys/kernel/slab/" COLOUR_CACHE "/order", buf, sizeof(buf)) <= 0)
+		goto fail;
+	sh->slab_bytes = 4096ul << strtoul(buf, NULL, 10);
+	if (kmm_proc_read(m, "/sys/kernel/slab/" COLOUR_CACHE "/objs_per_slab", buf,
+			  sizeof(buf)) <= 0)
+		goto fail;
+	sh->per_slab = (unsigned)strtoul(buf, NULL, 10);
+	if (!sh->per_slab)
+		goto fail;
+	return 0;
+fail:
+	slab_release(m, nr_threads, sh);
+	*shared = NULL;
+	return -EINVAL;
+}
+
+struct colour_thread {
+	void *cursor;	 /* where the chain walk goes on */
+	unsigned nr_obj; /* objects allocated */
+	void *obj[COLOUR_OBJS];
+	void *sorted[COLOUR_OBJS];
+};
+
+static int cmp_addr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void colour_teardown(struct bench_thread *t)
+{
+	struct colour_thread *ct = t->priv;
+	struct slab_shared *sh = t->shared;
+	if (!ct)
+		return;
+	for (unsigned i = 0; i < ct->nr_obj; i++)
+		kmm_kmem_cache_free(sh->cache, ct->obj[i]);
+	bench_unmap(ct, sizeof(*ct));
+	t->priv = NULL;
+}
+
+/*
+ * Allocate COLOUR_OBJS objects, then chain the first object of every slab
+ * they fill completely (the lowest address of its slab: slot 0, which
+ * starts at the slab's colour offset) in a random cyclic order through
+ * the objects' first words.  A slab some of whose objects were left in a
+ * CPU array is left out.  The note gives the cache's colours, the chain
+ * length and how many distinct in-slab offsets its lines have.
+ */
+static int colour_setup(struct bench_thread *t)
+{
+	struct slab_shared *sh = t->shared;
+	struct colour_thread *ct = bench_map(sizeof(*ct), false);
+	if (!ct)
+		return -ENOMEM;
+	t->priv = ct;
+	for (unsigned i = 0; i < COLOUR_OBJS; i++) {
+		ct->obj[i] = kmm_kmem_cache_alloc(sh->cache, SLAB_GFP);
+		if (!ct->obj[i]) {
+			colour_teardown(t);
+			return -ENOMEM;
+		}
+		ct->nr_obj++;
+	}
+	memcpy(ct->sorted, ct->obj, sizeof(ct->obj));
+	qsort(ct->sorted, COLOUR_OBJS, sizeof(ct->sorted[0]), cmp_addr);
+
+	/* the chain is built in place at the front of sorted[] */
+	uintptr_t mask = sh->slab_bytes - 1;
+	unsigned len = 0, nr_off = 0;
+	uintptr_t offs[64];
+	for (unsigned i = 0, j; i < COLOUR_OBJS; i = j) {
+		uintptr_t slab = (uintptr_t)ct->sorted[i] & ~mask;
+		for (j = i + 1; j < COLOUR_OBJS && ((uintptr_t)ct->sorted[j] & ~mask) == slab; j++)
+			;
+		if (j - i != sh->per_slab)
+			continue;
+		uintptr_t off = (uintptr_t)ct->sorted[i] & mask;
+		unsigned o = 0;
+		while (o < nr_off && offs[o] != off)
+			o++;
+		if (o == nr_off && nr_off < 64)
+			offs[nr_off++] = off;
+		ct->sorted[len++] = ct->sorted[i];
+	}
+	if (len < 2) {
+		colour_teardown(t);
+		return -EINVAL;
+	}
+	for (unsigned i = len - 1; i > 0; i--) {
+		unsigned j = (unsigned)(bench_rand(&t->rng) % (i + 1));
+		void *x = ct->sorted[i];
+		ct->sorted[i] = ct->sorted[j];
+		ct->sorted[j] = x;
+	}
+	for (unsigned i = 0; i < len; i++)
+		*(void **)ct->sorted[i] = ct->sorted[(i + 1) % len];
+	ct->cursor = ct->sorted[0];
+	snprintf(t->note, sizeof(t->note), "colour \"%s\", %u/slab, chain of %u slabs, %u offset%s",
+		 sh->colour, sh->per_slab, len, nr_off, nr_off == 1 ? "" : "s");
+	return 0;
+}
+
+/* One op: one dependent load from the next slab's first object. */
+static void colour_run(struct bench_thread *t, uint64_t ops)
+{
+	struct colour_thread *ct = t->priv;
+	void *p = ct->cursor;
+	for (uint64_t i = 0; i < ops; i++)
+		p = *(void *const *)p;
+	ct->cursor = p;
+}
+
+static const struct bench_impl kmm_colour = { .name = "kmm",
+					      .needs_machine = true,
+					      .setup = colour_setup,
+					      .run = colour_run,
+					      .teardown = colour_teardown,
+					      .prepare = colour_prepare,
+					      .release = slab_release };
+static const struct bench_impl kmm_nocolour_colour = { .name = "kmm-nocolour",
+						       .needs_machine = true,
+						       .cmdline_extra = "slab_colour=off",
+						       .setup = colour_setup,
+						       .run = colour_run,
+						       .teardown = colour_teardown,
+						       .prepare = colour_prepare,
+						       .release = slab_release };
+static const struct bench_case case_colour = {
+	.name = "colour",
+	.op = "one dependent load from the first object of the next slab (296-byte objects)",
+	.granule = 1,
+	.callgrind_ops = 100000,
+	.max_threads = 1,
+	.impls = { &kmm_colour, &kmm_nocolour_colour },
+};
+
 /* ---- the suite ------------------------------------------------------------------------------------ */
 
 static const struct bench_case *const slab_cases[] = {
 	&case_pair64,	     &case_bulk128,	  &case_remote_free,
-	&case_kmalloc_mixed, &case_kmalloc_large, NULL,
+	&case_kmalloc_mixed, &case_kmalloc_large, &case_colour,	 NULL,
 };
 
 const struct bench_suite bench_suite_slab = {
