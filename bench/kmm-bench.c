@@ -42,7 +42,9 @@
  * .peak_workload start the measurement after the machine boot and leave out
  * the growth of RssFile (code paged in for the first time).
  *
- * Tables: kmm against floor for cases without peers; for cases with peers,
+ * Tables: kmm against its reference for cases without peers (the case's
+ * first other impl: "floor", or kmm booted with the impl's cmdline_extra,
+ * as slab/colour's "kmm-nocolour"; no targets); for cases with peers,
  * every implementation side by side, kmm's ratio to the fastest peer and to
  * glibc, and PASS/MISS per target (see print_peer_table()).
  */
@@ -637,9 +639,9 @@ static void print_table(bool ir)
 		int wr = (int)strlen(lr) > 10 ? (int)strlen(lr) : 10;
 		int wkb = (int)strlen(lkb) > 10 ? (int)strlen(lkb) : 10;
 		if (!hdr || strcmp(hdr, ref)) {
-			printf("\n%-6s %-14s %3s %12s %*s %*s %10s %*s  %s\n", "suite", "case", "thr",
-			       ir ? "kmm Ir/op" : "kmm ns/op", wv, lv, wr, lr, ir ? "" : "kmm KiB",
-			       wkb, ir ? "" : lkb, "notes");
+			printf("\n%-6s %-14s %3s %12s %*s %*s %10s %*s  %s\n", "suite", "case",
+			       "thr", ir ? "kmm Ir/op" : "kmm ns/op", wv, lv, wr, lr,
+			       ir ? "" : "kmm KiB", wkb, ir ? "" : lkb, "notes");
 			hdr = ref;
 		}
 		const struct result *f = find_result(k->suite, k->bcase, ref, k->threads, ir);
@@ -647,7 +649,8 @@ static void print_table(bool ir)
 		if (f && !f->skipped) {
 			snprintf(fv, sizeof(fv), "%.2f", f->value);
 			if (f->value > 0)
-				snprintf(ratio, sizeof(ratio), ir ? "%.1fx" : "%.2fx",
+				snprintf(ratio, sizeof(ratio),
+					 strcmp(ref, "floor") ? "%.2fx" : "%.1fx",
 					 k->value / f->value);
 			if (!ir)
 				snprintf(fkb, sizeof(fkb), "%ld", f->peak_kb);
@@ -661,14 +664,14 @@ static void print_table(bool ir)
 			if (!r)
 				continue;
 			if (r->failures && n < sizeof(notes))
-				n += (size_t)snprintf(notes + n, sizeof(notes) - n, "%s failures=%lu ",
-						      r->impl, r->failures);
+				n += (size_t)snprintf(notes + n, sizeof(notes) - n,
+						      "%s failures=%lu ", r->impl, r->failures);
 			if (r->bad_pages && n < sizeof(notes))
 				n += (size_t)snprintf(notes + n, sizeof(notes) - n,
 						      "%s BAD PAGES=%lu ", r->impl, r->bad_pages);
 			if (r->slowpath && n < sizeof(notes))
-				n += (size_t)snprintf(notes + n, sizeof(notes) - n, "%s refills=%lu ",
-						      r->impl, r->slowpath);
+				n += (size_t)snprintf(notes + n, sizeof(notes) - n,
+						      "%s refills=%lu ", r->impl, r->slowpath);
 		}
 		/* the case's own notes (not under callgrind: the same run, no timing) */
 		for (int j = 0; j < 2 && !ir && n < sizeof(notes); j++)

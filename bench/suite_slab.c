@@ -26,6 +26,18 @@
  *                  (log-uniform), writing one byte per 4 KiB of every
  *                  allocation.  Above 8 KiB kmm_kmalloc goes to the page
  *                  allocator.
+ *   colour         slab colouring, kmm against itself: a cache of 296-byte
+ *                  objects (13 per 4 KiB slab, 3 colours of 64 bytes),
+ *                  20000 objects allocated, and the first object of every
+ *                  slab they fill (~1536) chained in a random cyclic order
+ *                  through its first word; one op is one dependent load
+ *                  along that chain.  Every line of the chain sits at the
+ *                  same in-page offset without colouring, at one of three
+ *                  with it.  Impls "kmm" (default boot) and "kmm-nocolour"
+ *                  (booted with slab_colour=off); no floor, no peers, 1
+ *                  thread only.  The notes give the cache's colour
+ *                  attribute (/sys/kernel/slab/<name>/colour), the chain
+ *                  length and the number of distinct in-slab offsets.
  *
  * Implementations, all in one run of the same harness:
  *   kmm       a kmem_cache of 64-byte objects (flags 0, created once per
@@ -1027,8 +1039,8 @@ static int colour_prepare(struct kmm_machine *m, unsigned nr_threads, void **sha
 	if (!sh)
 		return -ENOMEM;
 	*shared = sh;
-	sh->cache = kmm_kmem_cache_create(m, COLOUR_CACHE, COLOUR_SIZE, 0, SLAB_NO_MERGE, NULL,
-					  NULL);
+	sh->cache =
+		kmm_kmem_cache_create(m, COLOUR_CACHE, COLOUR_SIZE, 0, SLAB_NO_MERGE, NULL, NULL);
 	if (!sh->cache)
 		goto fail;
 	if (kmm_proc_read(m, "/sys/kernel/slab/" COLOUR_CACHE "/colour", sh->colour,
@@ -1038,8 +1050,8 @@ static int colour_prepare(struct kmm_machine *m, unsigned nr_threads, void **sha
 	if (kmm_proc_read(m, "/sys/kernel/slab/" COLOUR_CACHE "/order", buf, sizeof(buf)) <= 0)
 		goto fail;
 	sh->slab_bytes = 4096ul << strtoul(buf, NULL, 10);
-	if (kmm_proc_read(m, "/sys/kernel/slab/" COLOUR_CACHE "/objs_per_slab", buf,
-			  sizeof(buf)) <= 0)
+	if (kmm_proc_read(m, "/sys/kernel/slab/" COLOUR_CACHE "/objs_per_slab", buf, sizeof(buf)) <=
+	    0)
 		goto fail;
 	sh->per_slab = (unsigned)strtoul(buf, NULL, 10);
 	if (!sh->per_slab)
@@ -1175,8 +1187,8 @@ static const struct bench_case case_colour = {
 /* ---- the suite ------------------------------------------------------------------------------------ */
 
 static const struct bench_case *const slab_cases[] = {
-	&case_pair64,	     &case_bulk128,	  &case_remote_free,
-	&case_kmalloc_mixed, &case_kmalloc_large, &case_colour,	 NULL,
+	&case_pair64, &case_bulk128, &case_remote_free, &case_kmalloc_mixed, &case_kmalloc_large,
+	&case_colour, NULL,
 };
 
 const struct bench_suite bench_suite_slab = {
