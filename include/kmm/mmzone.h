@@ -116,6 +116,9 @@ struct zonelist {
 typedef struct pglist_data {
 	struct zone node_zones[MAX_NR_ZONES];
 	struct zonelist node_zonelists[MAX_ZONELISTS];
+	/* first zoneref of the fallback zonelist usable for each highest zone
+	 * (set with the zonelists): the order-0 fast path starts there */
+	struct zoneref *preferred_zoneref[MAX_NR_ZONES];
 	int nr_zones; /* number of populated zones + 1 below the highest */
 	int node_id;
 	kmm_pfn_t node_start_pfn;

@@ -433,6 +433,12 @@ static void build_zonelists(struct kmm_machine *m, pg_data_t *pgdat, int *node_l
 		k += build_zonerefs_node(m->node_data[order[i]], zr + k);
 	zr[k].zone = NULL;
 	zr[k].zone_idx = 0;
+	for (int zt = 0; zt < MAX_NR_ZONES; zt++) {
+		struct zoneref *p = pgdat->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
+		while (p->zone && p->zone_idx > zt)
+			p++;
+		pgdat->preferred_zoneref[zt] = p;
+	}
 	zr = pgdat->node_zonelists[ZONELIST_NOFALLBACK]._zonerefs;
 	k = build_zonerefs_node(pgdat, zr);
 	zr[k].zone = NULL;

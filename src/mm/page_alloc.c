@@ -874,12 +874,50 @@ not_last:
 	}
 }
 
+static __attribute__((noinline)) void free_pages_general(struct kmm_machine *m, struct page *page,
+							 unsigned order)
+{
+	free_pages_inline(m, page, order);
+}
+
+/*
+ * The order-0 fast path, a leaf: a bound CPU frees a page it holds the
+ * only reference to, with nothing set that the free path objects to, from
+ * an ordinary pageblock, onto a per-CPU list that is not full.  The checks
+ * are those of free_pages_inline(); anything else goes the general way.
+ */
 void __kmm_free_pages(struct kmm_machine *m, struct page *page, unsigned order)
 {
-	if (likely(order == 0))
-		free_pages_inline(m, page, 0);
-	else
-		free_pages_inline(m, page, order);
+	struct kmm_cpu *c = kmm_this_cpu_fast(m);
+	if (likely(!order && c && page_ptr_valid(m, page))) {
+		unsigned long f = atomic_load_explicit(&page->flags, memory_order_relaxed);
+		const unsigned long mask =
+			PAGE_FLAGS_CHECK_AT_FREE | (1UL << PG_head) | KMM_ALLOC_ORDER_MASK;
+		struct zone *z =
+			&m->node_data[(f >> KMM_NODES_PGSHIFT) & ((1UL << KMM_NODES_SHIFT) - 1)]
+				 ->node_zones[f >> KMM_ZONES_PGSHIFT];
+		kmm_pfn_t pfn = kmm_page_to_pfn(m, page);
+		int mt = zone_pfnblock_migratetype(z, pfn);
+		struct per_cpu_pages *pcp = &z->per_cpu_pageset[c->id];
+		if (likely((f & mask) == (1UL << KMM_ALLOC_ORDER_SHIFT) &&
+			   kmm_page_type(page) == PAGE_TYPE_NONE && !page->mapping &&
+			   !PageTail(page) && page_ref_count(page) == 1 && mt < MIGRATE_PCPTYPES &&
+			   pcp->count + 1 < __atomic_load_n(&pcp->high, __ATOMIC_RELAXED))) {
+			if (likely(put_page_testzero(page))) {
+				atomic_store_explicit(
+					&page->flags,
+					f & ~(KMM_PAGEFLAGS_MASK | KMM_ALLOC_ORDER_MASK),
+					memory_order_relaxed);
+				page->private = 0;
+				list_add(&page->lru, &pcp->lists[mt]); /* pindex(mt, 0) */
+				pcp_set_count(pcp, pcp->count + 1);
+				__count_vm_events(c, PGFREE, 1);
+			}
+			/* else a get_page() raced in: its put_page() frees the page */
+			return;
+		}
+	}
+	free_pages_general(m, page, order);
 }
 
 void kmm_put_page(struct kmm_machine *m, struct page *page)
@@ -1310,12 +1348,56 @@ struct page *__kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order,
 	return alloc_pages_inline(m, gfp, order, preferred_nid, nodemask);
 }
 
+/* Everything the order-0 fast path below does not handle. */
+static __attribute__((noinline)) struct page *alloc_pages_general(struct kmm_machine *m, gfp_t gfp,
+								  unsigned order)
+{
+	return alloc_pages_inline(m, gfp, order, -1, NULL);
+}
+
+/*
+ * The order-0 fast path, a leaf: a bound CPU, an ordinary request, the
+ * first zone of the local zonelist above its low watermark, and a page on
+ * that zone's per-CPU list.  Anything else goes the general way.
+ */
 struct page *kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order)
 {
-	/* a copy specialised for order 0, the hottest request by far */
-	if (likely(order == 0))
-		return alloc_pages_inline(m, gfp, 0, -1, NULL);
-	return alloc_pages_inline(m, gfp, order, -1, NULL);
+	const gfp_t odd = __GFP_ZERO | __GFP_COMP | __GFP_THISNODE | ~__GFP_BITS_MASK;
+	struct kmm_cpu *c = kmm_this_cpu_fast(m);
+	int zt = gfp_zone_table[gfp & GFP_ZONEMASK];
+	int mt = gfp_migratetype(gfp);
+	if (likely(c && !order && !(gfp & odd) && zt >= 0 && mt < MIGRATE_PCPTYPES)) {
+		struct zoneref *zr = m->node_data[c->node]->preferred_zoneref[zt];
+		struct zone *z = zr->zone;
+		struct per_cpu_pages *pcp = z ? &z->per_cpu_pageset[c->id] : NULL;
+		struct list_head *list = pcp ? &pcp->lists[mt] : NULL; /* pindex(mt, 0) */
+		if (likely(list && !list_empty(list) &&
+			   zone_page_state(z, NR_FREE_PAGES) -
+					   (long)atomic_load_explicit(&z->nr_reserved_highatomic,
+								      memory_order_relaxed) >
+				   (long)wmark_pages(z, WMARK_LOW) +
+					   atomic_load_explicit(&z->lowmem_reserve[zt],
+								memory_order_relaxed))) {
+			struct page *page = list_first_entry(list, struct page, lru);
+			unsigned long f = atomic_load_explicit(&page->flags, memory_order_relaxed);
+			if (likely(kmm_page_type(page) == PAGE_TYPE_NONE && !page->mapping &&
+				   page_ref_count(page) == 0 && !(f & PAGE_FLAGS_CHECK_AT_PREP))) {
+				list_del(&page->lru);
+				pcp_set_count(pcp, pcp->count - 1);
+				pcp->free_count >>= 1;
+				set_page_count(page, 1);
+				atomic_store_explicit(&page->flags,
+						      (f & ~KMM_ALLOC_ORDER_MASK) |
+							      (1UL << KMM_ALLOC_ORDER_SHIFT),
+						      memory_order_relaxed);
+				__count_vm_events(
+					c, (enum vm_event_item)(PGALLOC_DMA + zr->zone_idx), 1);
+				zone_statistics(c, z, z);
+				return page;
+			}
+		}
+	}
+	return alloc_pages_general(m, gfp, order);
 }
 
 struct page *kmm_alloc_pages_node(struct kmm_machine *m, int nid, gfp_t gfp, unsigned order)
