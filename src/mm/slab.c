@@ -975,6 +975,12 @@ static void flush_barns(struct kmem_cache *s)
 	}
 }
 
+static bool cache_has_arrays(struct kmem_cache *k, void *cpu)
+{
+	struct kmem_cache_cpu *cc = &k->cpu_slab[((struct kmm_cpu *)cpu)->id];
+	return cc->loaded || cc->prev;
+}
+
 /* Flush CPU @c's arrays of @s (every cache if NULL); caller owns slot @c. */
 void slab_flush_cpu(struct kmm_machine *m, struct kmm_cpu *c, struct kmem_cache *s)
 {
@@ -982,20 +988,9 @@ void slab_flush_cpu(struct kmm_machine *m, struct kmm_cpu *c, struct kmem_cache 
 		flush_cpu_cache(s, c->id);
 		return;
 	}
-	/* every cache: walk the list under the lock, flush outside it */
+	/* every cache: find one under the lock, flush it outside */
 	for (;;) {
-		struct kmem_cache *victim = NULL;
-		spin_lock(&m->slab.lock);
-		struct list_head *pos;
-		list_for_each (pos, &m->slab.caches) {
-			struct kmem_cache *k = list_entry(pos, struct kmem_cache, list);
-			struct kmem_cache_cpu *cc = &k->cpu_slab[c->id];
-			if (cc->loaded || cc->prev) {
-				victim = k;
-				break;
-			}
-		}
-		spin_unlock(&m->slab.lock);
+		struct kmem_cache *victim = slab_first_cache(m, cache_has_arrays, c);
 		if (!victim)
 			return;
 		flush_cpu_cache(victim, c->id);

@@ -274,6 +274,12 @@ struct kmem_cache *kmalloc_slab(struct kmm_machine *m, size_t size, gfp_t gfp);
 /* kmalloc from the slab lists (never CPU arrays): for slab metadata. */
 void *kmalloc_nosheaf(struct kmm_machine *m, size_t size);
 void kfree_nosheaf(struct kmm_machine *m, void *p);
+/*
+ * The first cache (list order) for which @pred holds, tested under
+ * m->slab.lock; the lock is dropped before returning.
+ */
+struct kmem_cache *slab_first_cache(struct kmm_machine *m,
+				    bool (*pred)(struct kmem_cache *k, void *arg), void *arg);
 /* Shrink every cache until nothing more is freed; returns slabs freed. */
 unsigned long kmm_slab_shrink_all(struct kmm_machine *m);
 int kmm_parse_slab_debug(struct kmm_machine *m, const char *arg, const char *end);

@@ -284,6 +284,33 @@ int kmm_kmem_cache_shrink(struct kmem_cache *s)
 	return __kmem_cache_shrink(s);
 }
 
+struct kmem_cache *slab_first_cache(struct kmm_machine *m,
+				    bool (*pred)(struct kmem_cache *k, void *arg), void *arg)
+{
+	struct kmem_cache *found = NULL;
+	spin_lock(&m->slab.lock);
+	struct list_head *pos;
+	list_for_each (pos, &m->slab.caches) {
+		struct kmem_cache *k = list_entry(pos, struct kmem_cache, list);
+		if (pred(k, arg)) {
+			found = k;
+			break;
+		}
+	}
+	spin_unlock(&m->slab.lock);
+	return found;
+}
+
+/* Not shrunk yet this round; marks it (the list lock is held). */
+static bool due_for_shrink(struct kmem_cache *k, void *machine)
+{
+	struct kmm_machine *m = machine;
+	if (k->shrink_epoch == m->slab.shrink_epoch)
+		return false;
+	k->shrink_epoch = m->slab.shrink_epoch;
+	return true;
+}
+
 /*
  * Shrink every cache until nothing more comes free (drop_caches' slab
  * half).  Several rounds: shrinking one cache frees its CPU arrays and
@@ -299,18 +326,7 @@ unsigned long kmm_slab_shrink_all(struct kmm_machine *m)
 		spin_unlock(&m->slab.lock);
 		for (;;) {
 			/* one cache at a time, the list lock dropped while shrinking */
-			struct kmem_cache *victim = NULL;
-			spin_lock(&m->slab.lock);
-			struct list_head *pos;
-			list_for_each (pos, &m->slab.caches) {
-				struct kmem_cache *k = list_entry(pos, struct kmem_cache, list);
-				if (k->shrink_epoch != m->slab.shrink_epoch) {
-					k->shrink_epoch = m->slab.shrink_epoch;
-					victim = k;
-					break;
-				}
-			}
-			spin_unlock(&m->slab.lock);
+			struct kmem_cache *victim = slab_first_cache(m, due_for_shrink, m);
 			if (!victim)
 				break;
 			freed += (unsigned long)__kmem_cache_shrink(victim);
