@@ -158,4 +158,25 @@ static inline void bench_use(const void *p)
 void *bench_map(size_t bytes, bool hugepages);
 void bench_unmap(void *p, size_t bytes);
 
+/* ---- the floor: a bare intrusive LIFO freelist (both suites) ---------------- */
+
+struct fl_node {
+	struct fl_node *next;
+};
+
+static inline void *fl_pop(struct fl_node **head)
+{
+	struct fl_node *n = *head;
+	if (__builtin_expect(n != NULL, 1))
+		*head = n->next;
+	return n;
+}
+
+static inline void fl_push(struct fl_node **head, void *p)
+{
+	struct fl_node *n = p;
+	n->next = *head;
+	*head = n;
+}
+
 #endif /* KMM_BENCH_H */

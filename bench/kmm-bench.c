@@ -1133,8 +1133,9 @@ static void check_selection(const struct options *o)
 
 /* ---- main ----------------------------------------------------------------------------------- */
 
-/* Isolated child: run one impl of one case, send the result to o->iso_fd. */
-static int iso_child_main(const struct options *o)
+/* The one (suite, case, impl) a child process was started for, or false. */
+static bool child_selection(const struct options *o, const struct bench_suite **sp,
+			    const struct bench_case **cp, const struct bench_impl **ip)
 {
 	for (size_t i = 0; i < NR_SUITES; i++) {
 		if (!suite_selected(o, suites[i]))
@@ -1143,64 +1144,66 @@ static int iso_child_main(const struct options *o)
 			if (!case_selected(o, *c))
 				continue;
 			for (int k = 0; k < BENCH_MAX_IMPLS && (*c)->impls[k]; k++) {
-				const struct bench_impl *impl = (*c)->impls[k];
-				if (o->impl && strcmp(o->impl, impl->name))
+				if (o->impl && strcmp(o->impl, (*c)->impls[k]->name))
 					continue;
-				struct isolated_msg msg;
-				struct result res;
-				memset(&msg, 0, sizeof(msg));
-				msg.rc = run_one(suites[i], *c, impl, o->threads[0], o, o->ops,
-						 &res, msg.why, sizeof(msg.why));
-				msg.skipped = res.skipped;
-				msg.value = res.value;
-				msg.peak_kb = res.peak_kb;
-				msg.ops = res.ops;
-				msg.failures = res.failures;
-				msg.slowpath = res.slowpath;
-				msg.bad_pages = res.bad_pages;
-				snprintf(msg.note, sizeof(msg.note), "%s", res.note);
-				ssize_t w = write(o->iso_fd, &msg, sizeof(msg));
-				return w == (ssize_t)sizeof(msg) ? 0 : 1;
+				*sp = suites[i];
+				*cp = *c;
+				*ip = (*c)->impls[k];
+				return true;
 			}
 		}
 	}
-	fprintf(stderr, "kmm-bench: --iso-child: nothing selected\n");
-	return 1;
+	return false;
+}
+
+/* Isolated child: run one impl of one case, send the result to o->iso_fd. */
+static int iso_child_main(const struct options *o)
+{
+	const struct bench_suite *s;
+	const struct bench_case *c;
+	const struct bench_impl *impl;
+	if (!child_selection(o, &s, &c, &impl)) {
+		fprintf(stderr, "kmm-bench: --iso-child: nothing selected\n");
+		return 1;
+	}
+	struct isolated_msg msg;
+	struct result res;
+	memset(&msg, 0, sizeof(msg));
+	msg.rc = run_one(s, c, impl, o->threads[0], o, o->ops, &res, msg.why, sizeof(msg.why));
+	msg.skipped = res.skipped;
+	msg.value = res.value;
+	msg.peak_kb = res.peak_kb;
+	msg.ops = res.ops;
+	msg.failures = res.failures;
+	msg.slowpath = res.slowpath;
+	msg.bad_pages = res.bad_pages;
+	snprintf(msg.note, sizeof(msg.note), "%s", res.note);
+	ssize_t w = write(o->iso_fd, &msg, sizeof(msg));
+	return w == (ssize_t)sizeof(msg) ? 0 : 1;
 }
 
 /* Callgrind child: run one impl of one case at one thread, fixed ops. */
 static int cg_child_main(const struct options *o)
 {
-	for (size_t i = 0; i < NR_SUITES; i++) {
-		if (!suite_selected(o, suites[i]))
-			continue;
-		for (const struct bench_case *const *c = suites[i]->cases; *c; c++) {
-			if (!case_selected(o, *c))
-				continue;
-			for (int k = 0; k < BENCH_MAX_IMPLS && (*c)->impls[k]; k++) {
-				const struct bench_impl *impl = (*c)->impls[k];
-				if (o->impl && strcmp(o->impl, impl->name))
-					continue;
-				uint64_t ops = round_up(o->ops ? o->ops : (*c)->callgrind_ops,
-							(*c)->granule ? (*c)->granule : 1);
-				struct result res;
-				char why[256] = "";
-				int rc = run_one(suites[i], *c, impl, 1, o, ops, &res, why,
-						 sizeof(why));
-				if (rc == 1) {
-					printf("cg-child skipped: %s\n", why);
-					return 0;
-				}
-				if (rc)
-					return 1;
-				printf("cg-child ops=%" PRIu64 " failures=%lu\n", res.ops,
-				       res.failures);
-				return 0;
-			}
-		}
+	const struct bench_suite *s;
+	const struct bench_case *c;
+	const struct bench_impl *impl;
+	if (!child_selection(o, &s, &c, &impl)) {
+		fprintf(stderr, "kmm-bench: --cg-child: nothing selected\n");
+		return 1;
 	}
-	fprintf(stderr, "kmm-bench: --cg-child: nothing selected\n");
-	return 1;
+	uint64_t ops = round_up(o->ops ? o->ops : c->callgrind_ops, c->granule ? c->granule : 1);
+	struct result res;
+	char why[256] = "";
+	int rc = run_one(s, c, impl, 1, o, ops, &res, why, sizeof(why));
+	if (rc == 1) {
+		printf("cg-child skipped: %s\n", why);
+		return 0;
+	}
+	if (rc)
+		return 1;
+	printf("cg-child ops=%" PRIu64 " failures=%lu\n", res.ops, res.failures);
+	return 0;
 }
 
 /*

@@ -59,27 +59,6 @@ static inline unsigned mix_slot(uint64_t r)
 	return (unsigned)(r & (MIX_SLOTS - 1));
 }
 
-/* ---- the floor's freelist -------------------------------------------------------- */
-
-struct fl_node {
-	struct fl_node *next;
-};
-
-static inline void *fl_pop(struct fl_node **head)
-{
-	struct fl_node *n = *head;
-	if (likely(n))
-		*head = n->next;
-	return n;
-}
-
-static inline void fl_push(struct fl_node **head, void *p)
-{
-	struct fl_node *n = p;
-	n->next = *head;
-	*head = n;
-}
-
 /* Thread @nr blocks of @size bytes at @base onto @head, first block on top. */
 static void fl_populate(struct fl_node **head, void *base, size_t size, size_t nr)
 {

@@ -161,25 +161,6 @@ static inline size_t large_size(uint64_t r)
 
 /* ---- the floor ------------------------------------------------------------------------------ */
 
-struct fl_node {
-	struct fl_node *next;
-};
-
-static inline void *fl_pop(struct fl_node **head)
-{
-	struct fl_node *n = *head;
-	if (likely(n))
-		*head = n->next;
-	return n;
-}
-
-static inline void fl_push(struct fl_node **head, void *p)
-{
-	struct fl_node *n = p;
-	n->next = *head;
-	*head = n;
-}
-
 struct floor {
 	struct fl_node *head[FLOOR_MAX_CLASSES];
 	const uint32_t *class_size;
