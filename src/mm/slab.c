@@ -78,6 +78,7 @@ static void calculate_order(struct kmem_cache *s, unsigned int min_objects)
 	s->order = best_order;
 	s->num = objs_per_slab(best_order, s->size, s->align, s->offslab, &left);
 	s->mgmt_size = mgmt_bytes(s->num);
+	s->slab_mask = ~((KMM_PAGE_SIZE << s->order) - 1);
 	s->colour_off = 64;
 	s->colour = s->machine->slab.no_colour ? 0 : left / s->colour_off;
 }
@@ -264,6 +265,8 @@ static struct slab *cache_grow(struct kmem_cache *s, gfp_t gfp, int nid)
 	slab->s_mem = base + (s->offslab ? 0 : KMM_ALIGN_UP(s->mgmt_size, s->align)) +
 		      (size_t)colour * s->colour_off;
 	mg->active = 0;
+	mg->s_mem_off = (uint32_t)(slab->s_mem - base);
+	mg->check = s->offslab ? 0 : (uintptr_t)s ^ s->secret ^ (uintptr_t)mg;
 	/* CONFIG_SLAB_FREELIST_RANDOM: a shuffled order for new slabs */
 	for (unsigned i = 0; i < s->num; i++)
 		mg->freelist[i] = (uint16_t)i;
@@ -306,6 +309,7 @@ static void slab_destroy(struct kmem_cache *s, struct slab *slab)
 								NR_SLAB_UNRECLAIMABLE_B,
 			    -(long)(KMM_PAGE_SIZE << s->order));
 	struct slab_mgmt *mg = slab->mgmt;
+	mg->check = 0; /* a stale block must never pass the check again */
 	ClearPageSlab(page);
 	slab->slab_cache = NULL;
 	slab->s_mem = NULL;
@@ -926,8 +930,38 @@ static __attribute__((noinline)) void cache_free_bad(struct kmem_cache *s, struc
 		slab_report_bad_free(s, slab, obj, "Wrong slab cache", caller);
 }
 
+/*
+ * kmem_cache_free() of an on-slab cache: the management block is at the
+ * start of the (naturally aligned) slab; no struct page lookup.
+ */
+static KMM_ALWAYS_INLINE bool slab_free_onslab(struct kmem_cache *s, void *obj)
+{
+	struct kmm_cpu *c = kmm_this_cpu_fast(s->machine);
+	uintptr_t base = (uintptr_t)obj & s->slab_mask;
+	if (unlikely(!c || s->offslab || (uintptr_t)obj - (uintptr_t)s->ram >= s->ram_bytes))
+		return false;
+	struct slab_mgmt *mg = (struct slab_mgmt *)base;
+	if (unlikely(mg->check != ((uintptr_t)s ^ s->secret ^ base)))
+		return false;
+	uintptr_t off = (uintptr_t)obj - s->obj_offset - (base + mg->s_mem_off);
+	uintptr_t idx = ((uint64_t)(uint32_t)off * s->reciprocal_size) >> 32;
+	if (unlikely(idx >= s->num || idx * s->size != off))
+		return false;
+	atomic_uchar *st = &slab_states(s, mg)[idx];
+	struct array_cache *a = s->cpu_slab[c->id].loaded;
+	if (unlikely(!s->fastpath ||
+		     atomic_load_explicit(st, memory_order_relaxed) != OBJ_ALLOCATED || !a ||
+		     a->avail >= a->limit))
+		return false;
+	atomic_store_explicit(st, OBJ_CACHED, memory_order_relaxed);
+	sheaf_push(s, a, obj, st);
+	return true;
+}
+
 void kmm_kmem_cache_free(struct kmem_cache *s, void *obj)
 {
+	if (likely(slab_free_onslab(s, obj)))
+		return;
 	struct slab *slab = ___virt_to_slab(s->ram, s->ram_bytes, s->mem_section, obj);
 	if (likely(slab && slab->slab_cache == s)) {
 		slab_free_fast(s, slab, obj);

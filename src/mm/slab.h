@@ -62,6 +62,14 @@ _Static_assert(offsetof(struct slab, __page_refcount) == offsetof(struct page, _
 	       "refcount");
 
 struct slab_mgmt {
+	/*
+	 * On-slab blocks sit at the start of their naturally aligned slab:
+	 * kmem_cache_free() finds them by masking the object address and
+	 * trusts them only if check == cache ^ secret ^ block address
+	 * (cleared when the slab goes back to the buddy).
+	 */
+	uintptr_t check;
+	uint32_t s_mem_off; /* first object slot, from the slab start */
 	uint16_t active;
 	uint16_t offslab;
 	uint16_t freelist[]; /* then state bytes */
@@ -138,7 +146,8 @@ struct kmem_cache {
 	unsigned int colour_off;  /* bytes per colour step */
 	uint32_t reciprocal_size; /* 2^32 / size, rounded up */
 	uint16_t secret16;
-	bool fastpath; /* CPU arrays in use: not debugging, slab is UP */
+	bool fastpath;	     /* CPU arrays in use: not debugging, slab is UP */
+	uintptr_t slab_mask; /* ~(slab bytes - 1): object -> on-slab block */
 	uintptr_t secret, secret2;
 	unsigned int limit, batchcount, shared; /* /proc/slabinfo tunables */
 	unsigned int min_partial;
