@@ -306,6 +306,14 @@ static void test_misuse_reports(void **state)
 	kmm_kmem_cache_free(b, o);
 	assert_true(logcap_has(&cap, "Wrong slab cache. victim_b but object is from victim_a"));
 	kmm_kmem_cache_free(a, o); /* still allocated: the right free works */
+	/* an object of a slab that went back to the buddy: its slab's
+	 * management block was wiped, the free is refused and reported */
+	void *stale = kmm_kmem_cache_alloc(b, GFP_KERNEL);
+	kmm_kmem_cache_free(b, stale);
+	kmm_kmem_cache_shrink(b);
+	logcap_clear(&cap);
+	kmm_kmem_cache_free(b, stale);
+	assert_true(logcap_has(&cap, "outside any slab"));
 	/* pointers that are no objects at all */
 	int on_stack;
 	logcap_clear(&cap);
