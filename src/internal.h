@@ -9,6 +9,7 @@
 
 #include "kmm/machine.h"
 #include "kmm/proc.h"
+#include "kmm/slab.h"
 #include "lib/lib.h"
 
 /* ======== kernel/printk.c ======== */
@@ -69,6 +70,27 @@ static inline int kmm_numa_node_id(const struct kmm_cpu *c)
 {
 	return c->node;
 }
+
+/* ======== kernel/kthread.c ======== */
+struct kmm_kthread;
+int kthread_run(struct kmm_machine *m, int (*fn)(void *arg, struct kmm_kthread *k), void *arg,
+		const char *name, struct kmm_kthread **out);
+bool kthread_should_stop(struct kmm_kthread *k);
+/* Sleep until kthread_wake(), kthread_stop() or @timeout_ns (0: forever). */
+void kthread_wait(struct kmm_kthread *k, uint64_t timeout_ns);
+void kthread_wake(struct kmm_kthread *k);
+/* Ask the thread to stop, join it and free it (NULL is fine). */
+void kthread_stop(struct kmm_kthread *k);
+
+/* ======== mm/mmap.c (see src/mm/vma.h) ======== */
+/* Boot: the VM state (after kmem_cache_init); shutdown: stop its threads,
+ * write back and close host files. */
+int vm_init(struct kmm_machine *m);
+void vm_exit(struct kmm_machine *m);
+
+/* ======== mm/filemap.c (see src/mm/vma.h) ======== */
+/* vm.dirty_writeback_centisecs changed: the flusher starts a round now. */
+void filemap_wakeup_flusher(struct kmm_machine *m);
 
 /* ======== mm/slab.c (see src/mm/slab.h) ======== */
 struct kmem_cache;
@@ -291,6 +313,8 @@ long node_page_state(pg_data_t *pgdat, enum node_stat_item item);
 unsigned long sum_zone_node_page_state(struct kmm_machine *m, int nid, enum zone_stat_item item);
 /* Free pages folded exactly (sums per-CPU deltas; for invariants). */
 long zone_page_state_snapshot(struct kmm_machine *m, struct zone *z, enum zone_stat_item item);
+long node_page_state_snapshot(struct kmm_machine *m, pg_data_t *pgdat, enum node_stat_item item);
+long global_node_page_state_snapshot(struct kmm_machine *m, enum node_stat_item item);
 void vmstat_init(struct kmm_machine *m);
 /* m->totalreserve_pages, read under the lock its writers hold. */
 unsigned long read_totalreserve_pages(struct kmm_machine *m);

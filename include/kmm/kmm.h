@@ -19,5 +19,7 @@
 #include "kmm/vmstat.h"
 #include "kmm/proc.h"
 #include "kmm/slab.h"
+#include "kmm/vmalloc.h"
+#include "kmm/mm.h"
 
 #endif /* KMM_KMM_H */

@@ -98,6 +98,11 @@ struct kmm_cpu {
 	_Atomic(struct kmm_machine *) fast;
 	int id;
 	int node;
+	/* software MMU (src/mm/tlb.c): this slot's TLB, and the access
+	 * sequence (odd while the slot is inside a translated access) that
+	 * TLB shoot-downs wait on */
+	struct kmm_tlb *tlb;
+	atomic_uint tlb_seq;
 	atomic_ulong vm_events[NR_VM_EVENT_ITEMS];
 };
 
@@ -114,6 +119,13 @@ struct kmm_vm_sysctl {
 	int lowmem_reserve_ratio[MAX_NR_ZONES];
 	int percpu_pagelist_high_fraction;
 	int page_group_by_mobility_disabled;
+	/* virtual memory (src/mm/mmap.c, src/mm/filemap.c) */
+	int overcommit_memory; /* 0 heuristic, 1 always, 2 never */
+	int overcommit_ratio;
+	int max_map_count;
+	int mmap_min_addr;
+	int dirty_writeback_centisecs;
+	int dirty_expire_centisecs;
 };
 
 /* ---- page-allocator extension points --------------------------------------- */
@@ -236,6 +248,7 @@ struct kmm_machine {
 	void *self_alloc; /* host block holding this struct */
 	size_t self_bytes;
 	struct kmm_slab_state slab;
+	void *vmst; /* struct kmm_vm_state (src/mm/vma.h): tasks, init_mm, files */
 	struct kmm_log log;
 };
 

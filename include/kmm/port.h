@@ -28,7 +28,9 @@ extern "C" {
 enum {
 	KMM_EPERM = 1,
 	KMM_ENOENT = 2,
+	KMM_ESRCH = 3,
 	KMM_EIO = 5,
+	KMM_ENXIO = 6,
 	KMM_E2BIG = 7,
 	KMM_EBADF = 9,
 	KMM_EAGAIN = 11,
@@ -41,6 +43,9 @@ enum {
 	KMM_ENOTDIR = 20,
 	KMM_EISDIR = 21,
 	KMM_EINVAL = 22,
+	KMM_ENFILE = 23,
+	KMM_EMFILE = 24,
+	KMM_EFBIG = 27,
 	KMM_ENOSPC = 28,
 	KMM_ERANGE = 34,
 	KMM_ENOSYS = 38,
@@ -56,8 +61,38 @@ enum {
 int kmm_port_mem_reserve(size_t bytes, void **out);
 /* Give back a reservation made by kmm_port_mem_reserve(). */
 void kmm_port_mem_release(void *addr, size_t bytes);
-/* Drop the host backing of a page-aligned range; it reads as zero after. */
+/*
+ * Drop the host backing of a page-aligned range of a reservation; it reads
+ * as zero after, through every alias kmm_port_vm_map() made of it too.
+ */
 void kmm_port_mem_discard(void *addr, size_t bytes);
+
+/* ---- aliasing windows (vmalloc) ------------------------------------------ */
+
+/*
+ * vmalloc hands out memory that is contiguous for C code although its
+ * simulated physical pages are scattered: the pages of a reservation made
+ * by kmm_port_mem_reserve() (the machine's RAM) are mapped a second time,
+ * side by side, into a window of host address space.  Hosts that cannot do
+ * this return -KMM_ENOSYS from kmm_port_vm_reserve() (or kmm_port_vm_map())
+ * and vmalloc falls back to physically contiguous pages, as Linux without
+ * an MMU does.  All sizes and offsets are multiples of 4 KiB.
+ */
+/* Reserve @bytes of host address space, inaccessible (PROT_NONE). */
+int kmm_port_vm_reserve(size_t bytes, void **out);
+/*
+ * Map [ram_base + ram_off, + bytes) of a kmm_port_mem_reserve() reservation
+ * starting at @ram_base (read-write, shared: writes through either address
+ * reach the same memory) at @window_addr, replacing what the window had
+ * there.  0, -KMM_EINVAL (not inside a reservation, unaligned), -KMM_ENOSYS
+ * (this reservation or host cannot alias) or -KMM_ENOMEM (host mapping
+ * limit); on failure the window range is inaccessible again.
+ */
+int kmm_port_vm_map(void *window_addr, void *ram_base, size_t ram_off, size_t bytes);
+/* Make a window range inaccessible again (its accesses fault on the host). */
+void kmm_port_vm_unmap(void *window_addr, size_t bytes);
+/* Give back a window made by kmm_port_vm_reserve(). */
+void kmm_port_vm_release(void *window, size_t bytes);
 
 /* ---- time, CPUs, waiting ---------------------------------------------- */
 

@@ -11,6 +11,7 @@
  * page cache, vmalloc, per-cpu allocator, hugetlb) read 0.
  */
 #include "internal.h"
+#include "kmm/vmalloc.h"
 
 #define K(x) ((unsigned long)(x) << (KMM_PAGE_SHIFT - 10))
 
@@ -139,6 +140,7 @@ void kmm_proc_show_meminfo(struct kmm_machine *m, struct seq_buf *sb)
 	unsigned long active_anon, inactive_anon, active_file, inactive_file, unevictable;
 	unsigned long sreclaimable, sunreclaim;
 	struct direct_map dm;
+	struct kmm_vmalloc_info vmi;
 
 	/* what the kernel's vmstat worker would have folded by now */
 	refresh_cpu_vm_stats(m);
@@ -193,9 +195,11 @@ void kmm_proc_show_meminfo(struct kmm_machine *m, struct seq_buf *sb)
 	/* vm_commit_limit(): overcommit_ratio% of RAM, plus swap (none) */
 	show_val_kb(sb, "CommitLimit:    ", totalram * OVERCOMMIT_RATIO / 100);
 	show_val_kb(sb, "Committed_AS:   ", 0);
+	/* vmalloc_nr_pages(); VmallocChunk: the largest free range (0 in Linux >= 5.3) */
+	kmm_vmalloc_get_info(m, &vmi);
 	seq_buf_printf(sb, "VmallocTotal:   %8lu kB\n", VMALLOC_TOTAL >> 10);
-	show_val_kb(sb, "VmallocUsed:    ", 0);
-	show_val_kb(sb, "VmallocChunk:   ", 0);
+	show_val_kb(sb, "VmallocUsed:    ", vmi.nr_pages);
+	seq_buf_printf(sb, "VmallocChunk:   %8lu kB\n", (unsigned long)(vmi.largest_free >> 10));
 	show_val_kb(sb, "Percpu:         ", 0);
 	seq_buf_printf(sb, "HardwareCorrupted: %5lu kB\n", 0UL);
 	show_val_kb(sb, "AnonHugePages:  ", gnps(m, NR_ANON_THPS));

@@ -19,6 +19,7 @@
  * emitting the smallest name above the previous one.
  */
 #include "internal.h"
+#include "mm/vmalloc.h"
 
 /* ---- paths -------------------------------------------------------------------- */
 
@@ -186,6 +187,7 @@ static const struct kmm_proc_table proc_core_table = {
 static const struct kmm_proc_table *const kmm_proc_tables[] = {
 	&proc_core_table,
 	&proc_slab_table,
+	&proc_vmalloc_table,
 };
 
 #define for_each_proc_table(t)                                                            \

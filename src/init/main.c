@@ -13,6 +13,7 @@
  * layer; everything else is allocated from the simulated RAM by memblock.
  */
 #include "mm/slab.h"
+#include "mm/vmalloc.h"
 
 const char kmm_default_cmdline[] = "numa=fake=2 nr_cpus=2";
 
@@ -141,6 +142,13 @@ int kmm_machine_boot(const char *cmdline, const struct kmm_boot_opts *opts,
 	setup_per_zone_wmarks(m); /* totalreserve_pages needs the reserves */
 	vmstat_init(m);
 	kmem_cache_init(m);
+	/* tasks, init_mm, the zero page, per-CPU MMUs, page cache + flusher */
+	ret = vm_init(m);
+	if (ret)
+		return boot_fail(m, ret, err, errlen, "virtual memory");
+	ret = vmalloc_init(m); /* after vm_init: lives in init_mm */
+	if (ret)
+		return boot_fail(m, ret, err, errlen, "vmalloc");
 	*out = m;
 	return 0;
 }
@@ -149,6 +157,8 @@ void kmm_machine_shutdown(struct kmm_machine *m)
 {
 	if (!m)
 		return;
+	vm_exit(m);
+	vmalloc_exit(m); /* after the last vfree: the host window goes */
 	void **slot = kmm_port_tls_slot();
 	if (m->cpus && *slot >= (void *)m->cpus && *slot < (void *)(m->cpus + m->nr_cpu_ids))
 		*slot = NULL;

@@ -17,15 +17,20 @@
  *   slab_debug=[FZPUT][,cache,...] (slub_debug=) slab debugging
  *   slab_colour=on|off       slab colouring (kmm's knob, for measuring it)
  *   kmm.nofail_retries=N     bound on __GFP_NOFAIL retries (default 1000)
+ *   vmalloc=nn[KMG]|contig|alias  vmalloc's window size, or physically
+ *                            contiguous pages instead of aliasing (read
+ *                            again by vmalloc_init(), src/mm/vmalloc.c)
  * Several memmap= ranges may be given comma-separated in one parameter.
  */
 #include "mm/slab.h"
+#include "mm/vmalloc.h"
 
 static const char accepted_params[] =
 	"mem=nn[KMG], memmap=exactmap, memmap=nn[KMG]@ss[KMG], memmap=nn[KMG]$ss[KMG], "
 	"numa=fake=N, numa=off, nr_cpus=N, kernelcore=nn[KMG]|nn%, "
 	"movablecore=nn[KMG]|nn%, sysctl.vm.NAME=VALUE, quiet, loglevel=N, "
-	"slab_debug=[FZPUT][,cache,...], slab_colour=on|off, kmm.nofail_retries=N";
+	"slab_debug=[FZPUT][,cache,...], slab_colour=on|off, kmm.nofail_retries=N, "
+	"vmalloc=nn[KMG]|contig|alias";
 
 static int param_error(char *err, size_t errlen, const char *param, size_t plen, const char *expect)
 {
@@ -174,6 +179,13 @@ static int parse_one(struct kmm_machine *m, struct kmm_boot_params *p, const cha
 		if (kmm_parse_slab_debug(m, v, e))
 			return param_error(err, errlen, param, plen,
 					   "slab_debug=[FZPUT][,cache,...] (also slub_debug=)");
+		return 0;
+	}
+	if (KEY("vmalloc")) {
+		uint64_t bytes;
+		bool contig;
+		if (vmalloc_parse_param(v, e, &bytes, &contig))
+			return param_error(err, errlen, param, plen, VMALLOC_PARAM_FORM);
 		return 0;
 	}
 	if (KEY("kmm.nofail_retries")) {

@@ -32,6 +32,12 @@ VM_FIELD(min_free_kbytes)
 VM_FIELD(watermark_scale_factor)
 VM_FIELD(watermark_boost_factor)
 VM_FIELD(percpu_pagelist_high_fraction)
+VM_FIELD(overcommit_memory)
+VM_FIELD(overcommit_ratio)
+VM_FIELD(max_map_count)
+VM_FIELD(mmap_min_addr)
+VM_FIELD(dirty_writeback_centisecs)
+VM_FIELD(dirty_expire_centisecs)
 static int *vm_lowmem_reserve_ratio(struct kmm_machine *m)
 {
 	return m->vm.lowmem_reserve_ratio;
@@ -51,9 +57,16 @@ static bool pcp_fraction_valid(int v)
 
 const struct kmm_sysctl kmm_sysctl_table[] = {
 	/* name, field, nr, min, max, changed, valid */
+	{ "vm/dirty_expire_centisecs", vm_dirty_expire_centisecs, 1, 0, INT_MAX, NULL, NULL },
+	{ "vm/dirty_writeback_centisecs", vm_dirty_writeback_centisecs, 1, 0, INT_MAX,
+	  filemap_wakeup_flusher, NULL },
 	{ "vm/lowmem_reserve_ratio", vm_lowmem_reserve_ratio, MAX_NR_ZONES, 0, INT_MAX,
 	  setup_per_zone_lowmem_reserve, NULL },
+	{ "vm/max_map_count", vm_max_map_count, 1, 0, INT_MAX, NULL, NULL },
 	{ "vm/min_free_kbytes", vm_min_free_kbytes, 1, 0, INT_MAX, min_free_kbytes_changed, NULL },
+	{ "vm/mmap_min_addr", vm_mmap_min_addr, 1, 0, INT_MAX, NULL, NULL },
+	{ "vm/overcommit_memory", vm_overcommit_memory, 1, 0, 2, NULL, NULL },
+	{ "vm/overcommit_ratio", vm_overcommit_ratio, 1, 0, INT_MAX, NULL, NULL },
 	{ "vm/percpu_pagelist_high_fraction", vm_percpu_pagelist_high_fraction, 1, 0, INT_MAX,
 	  zone_pcp_update_all, pcp_fraction_valid },
 	{ "vm/watermark_boost_factor", vm_watermark_boost_factor, 1, 0, INT_MAX, NULL, NULL },
@@ -181,4 +194,10 @@ void kmm_sysctl_defaults(struct kmm_machine *m)
 	for (int i = 0; i < MAX_NR_ZONES; i++)
 		m->vm.lowmem_reserve_ratio[i] = lowmem_reserve_ratio[i];
 	m->vm.percpu_pagelist_high_fraction = 0;
+	m->vm.overcommit_memory = 0;
+	m->vm.overcommit_ratio = 50;
+	m->vm.max_map_count = 65530;
+	m->vm.mmap_min_addr = 65536;
+	m->vm.dirty_writeback_centisecs = 500;
+	m->vm.dirty_expire_centisecs = 3000;
 }

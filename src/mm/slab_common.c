@@ -12,6 +12,7 @@
  * objects); kmem_cache_init() ends in state UP.
  */
 #include "slab.h"
+#include "mm/vmalloc.h"
 
 /* ---- kmalloc size classes ------------------------------------------------ */
 
@@ -478,15 +479,68 @@ void *kmm_krealloc(struct kmm_machine *m, const void *p, size_t new_size, gfp_t 
 	return n;
 }
 
-void *kmm_kvmalloc(struct kmm_machine *m, size_t size, gfp_t gfp)
+/* ---- kvmalloc: kmalloc, or vmalloc when that fails (mm/util.c) ------------------------ */
+
+/* The largest kmalloc: one MAX_PAGE_ORDER block. */
+#define KMALLOC_MAX_SIZE (KMM_PAGE_SIZE << MAX_PAGE_ORDER)
+
+static void *kvmalloc_node_caller(struct kmm_machine *m, size_t size, gfp_t gfp, int nid,
+				  unsigned long caller)
 {
-	/* no vmalloc yet: large requests are page-backed (compound pages) */
-	return __kmalloc(m, size, gfp, -1, CALLER);
+	gfp_t kmalloc_gfp = gfp;
+	void *p = NULL;
+	/*
+	 * Above a page, kmalloc must not try hard (no retries, no OOM) nor
+	 * warn: vmalloc is the fallback.  Up to a page it is kmalloc only.
+	 */
+	if (size > KMM_PAGE_SIZE) {
+		kmalloc_gfp |= __GFP_NOWARN;
+		if (!(kmalloc_gfp & __GFP_RETRY_MAYFAIL))
+			kmalloc_gfp |= __GFP_NORETRY;
+		kmalloc_gfp &= ~__GFP_NOFAIL;
+	}
+	if (size <= KMALLOC_MAX_SIZE)
+		p = __kmalloc(m, size, kmalloc_gfp, nid, caller);
+	if (p || size <= KMM_PAGE_SIZE)
+		return p;
+	/* vmalloc may sleep (page tables, the host mapping): not for atomic callers */
+	if (!gfpflags_allow_blocking(gfp))
+		return NULL;
+	if (size > (size_t)INT32_MAX) {
+		if (!(gfp & __GFP_NOWARN))
+			pr_warn(m, "WARNING: kvmalloc(%zu): larger than INT_MAX", size);
+		return NULL;
+	}
+	return vmalloc_node_caller_ip(m, size, 1, gfp, nid, caller);
 }
 
+void *kmm_kvmalloc(struct kmm_machine *m, size_t size, gfp_t gfp)
+{
+	return kvmalloc_node_caller(m, size, gfp, -1, CALLER);
+}
+
+void *kmm_kvmalloc_node(struct kmm_machine *m, size_t size, gfp_t gfp, int nid)
+{
+	return kvmalloc_node_caller(m, size, gfp, nid, CALLER);
+}
+
+void *kmm_kvzalloc(struct kmm_machine *m, size_t size, gfp_t gfp)
+{
+	return kvmalloc_node_caller(m, size, gfp | __GFP_ZERO, -1, CALLER);
+}
+
+/* vmalloc addresses go to vfree, everything else to kfree (and its checks). */
 void kmm_kvfree(struct kmm_machine *m, const void *p)
 {
-	kmm_kfree(m, p);
+	if (kmm_is_vmalloc_addr(m, p))
+		vfree_caller_ip(m, p, CALLER);
+	else
+		kmm_kfree(m, p);
+}
+
+size_t kmm_kvsize(struct kmm_machine *m, const void *p)
+{
+	return kmm_is_vmalloc_addr(m, p) ? kmm_vmalloc_size(m, p) : kmm_ksize(m, p);
 }
 
 void *kmalloc_nosheaf(struct kmm_machine *m, size_t size)

@@ -185,6 +185,25 @@ unsigned long sum_zone_node_page_state(struct kmm_machine *m, int nid, enum zone
 	return count;
 }
 
+/* Exact: the node's counter plus every CPU's pending delta. */
+long node_page_state_snapshot(struct kmm_machine *m, pg_data_t *pgdat, enum node_stat_item item)
+{
+	long x = atomic_load_explicit(&pgdat->vm_stat[item], memory_order_relaxed);
+	if (pgdat->per_cpu_nodestats)
+		for (int i = 0; i < m->nr_cpu_ids; i++)
+			x += atomic_load_explicit(&pgdat->per_cpu_nodestats[i].vm_node_stat_diff[item],
+						  memory_order_relaxed);
+	return x;
+}
+
+long global_node_page_state_snapshot(struct kmm_machine *m, enum node_stat_item item)
+{
+	long x = 0;
+	int nid;
+	for_each_online_node(m, nid) x += node_page_state_snapshot(m, NODE_DATA(m, nid), item);
+	return x;
+}
+
 long zone_page_state_snapshot(struct kmm_machine *m, struct zone *z, enum zone_stat_item item)
 {
 	long x = atomic_load_explicit(&z->vm_stat[item], memory_order_relaxed);

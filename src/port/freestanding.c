@@ -10,7 +10,8 @@
  *    most recent reservation is really given back);
  *  - time is a counter that advances on every call;
  *  - waiting returns at once (allowed: spurious wake-ups) and there are no
- *    threads or files (-KMM_ENOSYS);
+ *    threads, files or aliasing windows (-KMM_ENOSYS: vmalloc then uses
+ *    physically contiguous pages);
  *  - log lines go to a small in-memory ring, readable with a debugger.
  *
  * It uses only the headers the core may use, and scripts/freestanding-check.sh
@@ -84,6 +85,40 @@ void kmm_port_mem_discard(void *addr, size_t bytes)
 	/* TODO: a host with an MMU could unmap and remap the range instead. */
 	if (addr)
 		zero_bytes(addr, bytes);
+}
+
+/* ---- aliasing windows (vmalloc) -------------------------------------------- */
+
+/*
+ * TODO: a host with an MMU can alias RAM pages into a window (see
+ * posix.c).  Without it vmalloc uses physically contiguous pages.
+ */
+int kmm_port_vm_reserve(size_t bytes, void **out)
+{
+	(void)bytes;
+	(void)out;
+	return -KMM_ENOSYS;
+}
+
+int kmm_port_vm_map(void *window_addr, void *ram_base, size_t ram_off, size_t bytes)
+{
+	(void)window_addr;
+	(void)ram_base;
+	(void)ram_off;
+	(void)bytes;
+	return -KMM_ENOSYS;
+}
+
+void kmm_port_vm_unmap(void *window_addr, size_t bytes)
+{
+	(void)window_addr;
+	(void)bytes;
+}
+
+void kmm_port_vm_release(void *window, size_t bytes)
+{
+	(void)window;
+	(void)bytes;
 }
 
 /* ---- time, CPUs, waiting ------------------------------------------------- */

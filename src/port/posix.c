@@ -2,7 +2,8 @@
 /*
  * src/port/posix.c - the kmm host port for Linux (and, mostly, POSIX) hosts.
  *
- * Implements include/kmm/port.h with mmap/madvise for backing memory,
+ * Implements include/kmm/port.h with a memfd mapped MAP_SHARED for backing
+ * memory (so vmalloc can alias its pages), mmap for aliasing windows,
  * clock_gettime for time, futex(2) for wait/wake, pthreads for threads and
  * plain file descriptors for files.  This is the only part of the library
  * that includes host headers; it is compiled with _GNU_SOURCE.
@@ -100,45 +101,242 @@ static size_t round_up(size_t x, size_t a)
 
 /* ---- backing memory ---------------------------------------------------- */
 
+/*
+ * Reservations are backed by a memfd (a file in the host's internal tmpfs)
+ * mapped MAP_SHARED, so that kmm_port_vm_map() can map the same pages a
+ * second time elsewhere (vmalloc's aliasing).  Each reservation keeps its
+ * descriptor, found by address in a small list; a host without memfd (or a
+ * failing memfd_create) falls back to private anonymous memory, which
+ * cannot be aliased (kmm_port_vm_map() then returns -KMM_ENOSYS).
+ *
+ * Untouched pages cost nothing either way: the memfd is sparse and never
+ * charged to the host's commit limit (memfd_create makes its tmpfs file
+ * VM_NORESERVE), the anonymous fallback is MAP_NORESERVE.  A discarded
+ * range is punched out of the file, so it reads as zero through every
+ * mapping of it and gives its host memory back.
+ */
+struct mem_region {
+	struct mem_region *next;
+	uintptr_t base;
+	size_t len;
+	int fd; /* -1: private anonymous, no aliasing */
+};
+static pthread_mutex_t mem_regions_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mem_region *mem_regions;
+
+/* The region holding [addr, addr + len), with the lock held; NULL if none. */
+static struct mem_region *mem_region_find(uintptr_t addr, size_t len)
+{
+	for (struct mem_region *r = mem_regions; r; r = r->next)
+		if (addr >= r->base && addr - r->base <= r->len && len <= r->len - (addr - r->base))
+			return r;
+	return NULL;
+}
+
+static int ram_memfd(size_t len)
+{
+#ifdef __linux__
+	int fd = memfd_create("kmm-ram", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, (off_t)len) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+#else
+	(void)len;
+	return -1;
+#endif
+}
+
 int kmm_port_mem_reserve(size_t bytes, void **out)
 {
 	size_t len, map_len, head, tail;
 	uintptr_t base, aligned;
-	void *p;
+	struct mem_region *r;
+	void *p, *q = MAP_FAILED;
+	int fd, err;
 
 	if (!out || bytes == 0)
 		return -KMM_EINVAL;
 	if (bytes > SIZE_MAX - KMM_PORT_ALIGN - page_size())
 		return -KMM_ENOMEM;
 	len = round_up(bytes, page_size());
-	/* Over-reserve by the alignment, then trim both ends. */
+	/* Over-reserve address space by the alignment, then trim both ends. */
 	map_len = len + KMM_PORT_ALIGN;
-	p = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
+	p = mmap(NULL, map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -kmm_err(errno);
 	base = (uintptr_t)p;
 	aligned = round_up(base, KMM_PORT_ALIGN);
+	fd = ram_memfd(len);
+	if (fd >= 0) {
+		q = mmap((void *)aligned, len, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED | MAP_NORESERVE, fd, 0);
+		if (q == MAP_FAILED) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (q == MAP_FAILED)
+		q = mmap((void *)aligned, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+	if (q == MAP_FAILED) {
+		err = errno;
+		munmap(p, map_len);
+		return -kmm_err(err);
+	}
 	head = aligned - base;
 	tail = map_len - head - len;
 	if (head)
 		munmap(p, head);
 	if (tail)
 		munmap((void *)(aligned + len), tail);
+	r = malloc(sizeof(*r));
+	if (!r) {
+		munmap((void *)aligned, len);
+		if (fd >= 0)
+			close(fd);
+		return -KMM_ENOMEM;
+	}
+	r->base = aligned;
+	r->len = len;
+	r->fd = fd;
+	pthread_mutex_lock(&mem_regions_lock);
+	r->next = mem_regions;
+	mem_regions = r;
+	pthread_mutex_unlock(&mem_regions_lock);
 	*out = (void *)aligned;
 	return 0;
 }
 
 void kmm_port_mem_release(void *addr, size_t bytes)
 {
-	if (addr && bytes)
-		munmap(addr, round_up(bytes, page_size()));
+	struct mem_region **pp, *r = NULL;
+
+	if (!addr || !bytes)
+		return;
+	pthread_mutex_lock(&mem_regions_lock);
+	for (pp = &mem_regions; *pp; pp = &(*pp)->next) {
+		if ((*pp)->base == (uintptr_t)addr) {
+			r = *pp;
+			*pp = r->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mem_regions_lock);
+	munmap(addr, round_up(bytes, page_size()));
+	if (r) {
+		/* aliases still mapped keep the file (and their pages) alive */
+		if (r->fd >= 0)
+			close(r->fd);
+		free(r);
+	}
 }
 
 void kmm_port_mem_discard(void *addr, size_t bytes)
 {
-	if (addr && bytes)
-		madvise(addr, bytes, MADV_DONTNEED);
+	struct mem_region *r;
+	int fd = -1;
+	off_t off = 0;
+
+	if (!addr || !bytes)
+		return;
+	pthread_mutex_lock(&mem_regions_lock);
+	r = mem_region_find((uintptr_t)addr, bytes);
+	if (r && r->fd >= 0) {
+		fd = r->fd;
+		off = (off_t)((uintptr_t)addr - r->base);
+	}
+#ifdef __linux__
+	/*
+	 * Punch under the lock: a concurrent release must not close (and the
+	 * host reuse) the descriptor in between.
+	 */
+	if (fd >= 0 &&
+	    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, (off_t)bytes) == 0) {
+		pthread_mutex_unlock(&mem_regions_lock);
+		return;
+	}
+	pthread_mutex_unlock(&mem_regions_lock);
+	/* a shared mapping: MADV_REMOVE frees the file's pages too */
+	if (fd >= 0 && madvise(addr, bytes, MADV_REMOVE) == 0)
+		return;
+#else
+	(void)off;
+	pthread_mutex_unlock(&mem_regions_lock);
+#endif
+	madvise(addr, bytes, MADV_DONTNEED);
+}
+
+/* ---- aliasing windows (vmalloc) -------------------------------------------- */
+
+int kmm_port_vm_reserve(size_t bytes, void **out)
+{
+	void *p;
+
+	if (!out || bytes == 0)
+		return -KMM_EINVAL;
+	/* the core maps 4 KiB pages: a host with larger pages cannot alias them */
+	if (page_size() != 4096)
+		return -KMM_ENOSYS;
+	if (bytes > SIZE_MAX - page_size())
+		return -KMM_ENOMEM;
+	p = mmap(NULL, round_up(bytes, page_size()), PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -kmm_err(errno);
+	*out = p;
+	return 0;
+}
+
+int kmm_port_vm_map(void *window_addr, void *ram_base, size_t ram_off, size_t bytes)
+{
+	struct mem_region *r;
+	uintptr_t src;
+	void *p;
+	int err = 0;
+
+	if (!window_addr || !ram_base || !bytes || ((uintptr_t)window_addr | ram_off | bytes) &
+							 (page_size() - 1))
+		return -KMM_EINVAL;
+	if (ram_off > UINTPTR_MAX - (uintptr_t)ram_base)
+		return -KMM_EINVAL;
+	src = (uintptr_t)ram_base + ram_off;
+	pthread_mutex_lock(&mem_regions_lock);
+	r = mem_region_find(src, bytes);
+	if (!r)
+		err = -KMM_EINVAL;
+	else if (r->fd < 0)
+		err = -KMM_ENOSYS;
+	if (!err) {
+		p = mmap(window_addr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, r->fd,
+			 (off_t)(src - r->base));
+		if (p == MAP_FAILED)
+			err = -kmm_err(errno);
+	}
+	pthread_mutex_unlock(&mem_regions_lock);
+	/* a failed MAP_FIXED may have dropped the old mapping: restore the hole */
+	if (err && err != -KMM_EINVAL && err != -KMM_ENOSYS)
+		kmm_port_vm_unmap(window_addr, bytes);
+	return err;
+}
+
+void kmm_port_vm_unmap(void *window_addr, size_t bytes)
+{
+	if (!window_addr || !bytes)
+		return;
+	/* replace in one step: the range never becomes free host address space */
+	mmap(window_addr, round_up(bytes, page_size()), PROT_NONE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+}
+
+void kmm_port_vm_release(void *window, size_t bytes)
+{
+	if (window && bytes)
+		munmap(window, round_up(bytes, page_size()));
 }
 
 /* ---- time, CPUs, waiting ------------------------------------------------- */
