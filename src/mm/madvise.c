@@ -89,7 +89,7 @@ int kmm_madvise(struct kmm_task *t, uint64_t addr, uint64_t len, int advice)
 	case KMM_MADV_HUGEPAGE:
 	case KMM_MADV_NOHUGEPAGE:
 		down_write(&mm->mmap_lock);
-		ret = vma_modify_range(mm, addr, end, flag_change, &advice);
+		ret = vma_modify_range(mm, addr, end, flag_change, &advice, false);
 		up_write(&mm->mmap_lock);
 		return ret;
 	}
@@ -104,7 +104,8 @@ int kmm_madvise(struct kmm_task *t, uint64_t addr, uint64_t len, int advice)
 	for (; v && v->vm_start < end; v = v->vm_next) {
 		uint64_t s = v->vm_start > addr ? v->vm_start : addr;
 		uint64_t e = v->vm_end < end ? v->vm_end : end;
-		if (v->vm_next && v->vm_next->vm_start < end && v->vm_next->vm_start != v->vm_end)
+		/* a hole after this VMA inside the range */
+		if (v->vm_end < end && (!v->vm_next || v->vm_next->vm_start != v->vm_end))
 			ret = -KMM_ENOMEM;
 		switch (advice) {
 		case KMM_MADV_DONTNEED:
@@ -175,7 +176,7 @@ int kmm_msync(struct kmm_task *t, uint64_t addr, uint64_t len, int flags)
 			ret = -KMM_EBUSY;
 			break;
 		}
-		if (v->vm_next && v->vm_next->vm_start < end && v->vm_next->vm_start != v->vm_end)
+		if (v->vm_end < end && (!v->vm_next || v->vm_next->vm_start != v->vm_end))
 			ret = -KMM_ENOMEM;
 		if (!v->vm_file || !(v->vm_flags & VM_SHARED) || v->vm_file->shmem)
 			continue;

@@ -24,12 +24,6 @@
 
 /* ---- pages of user memory ---------------------------------------------------------- */
 
-static inline void mod_page_node(struct kmm_machine *m, struct page *page, enum node_stat_item i,
-				 long d)
-{
-	mod_node_page_state(m, NODE_DATA(m, kmm_page_to_nid(page)), i, d);
-}
-
 struct page *alloc_user_page(struct kmm_machine *m, struct vm_area_struct *vma, uint64_t addr,
 			     bool zero)
 {
@@ -98,9 +92,13 @@ static void count_fault(struct vm_fault *vmf, bool major)
 
 static void update_hiwater_rss(struct mm_struct *mm)
 {
+	/* faults run concurrently under mmap_lock held for reading */
 	unsigned long rss = get_mm_rss(mm);
-	if (rss > mm->hiwater_rss)
-		mm->hiwater_rss = rss;
+	unsigned long hw = __atomic_load_n(&mm->hiwater_rss, __ATOMIC_RELAXED);
+	while (rss > hw &&
+	       !__atomic_compare_exchange_n(&mm->hiwater_rss, &hw, rss, true, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED))
+		;
 }
 
 /* ---- anonymous faults ------------------------------------------------------------------- */

@@ -83,23 +83,35 @@ static pteval_t vma_prot_for(const struct vm_area_struct *vma)
  * changed, as Linux), or the first error of @check.
  */
 int vma_modify_range(struct mm_struct *mm, uint64_t start, uint64_t end,
-		     unsigned long (*fn)(struct vm_area_struct *v, void *arg, int *err), void *arg)
+		     unsigned long (*fn)(struct vm_area_struct *v, void *arg, int *err), void *arg,
+		     bool stop_at_hole)
 {
 	struct vm_area_struct *vma = find_vma(mm, start);
 	if (!vma || vma->vm_start >= end)
 		return -KMM_ENOMEM;
 	int ret = 0;
-	if (vma->vm_start > start)
+	if (vma->vm_start > start) {
+		/* mprotect and mlock refuse a range that starts unmapped */
+		if (stop_at_hole)
+			return -KMM_ENOMEM;
 		ret = -KMM_ENOMEM;
-	/* first pass: check every VMA will accept the change */
+	}
+	/* first pass: check every VMA (up to a hole, if we stop there) accepts it */
+	uint64_t stop = end;
 	for (struct vm_area_struct *v = vma; v && v->vm_start < end; v = v->vm_next) {
 		int err = 0;
 		fn(v, arg, &err);
 		if (err)
 			return err;
-		if (v->vm_next && v->vm_next->vm_start < end && v->vm_end != v->vm_next->vm_start)
+		if (v->vm_end < end && (!v->vm_next || v->vm_end != v->vm_next->vm_start)) {
 			ret = -KMM_ENOMEM;
+			if (stop_at_hole) {
+				stop = v->vm_end;
+				break;
+			}
+		}
 	}
+	end = stop;
 	struct vm_area_struct *v = vma;
 	while (v && v->vm_start < end) {
 		int err = 0;
@@ -188,7 +200,7 @@ int kmm_mprotect(struct kmm_task *t, uint64_t addr, uint64_t len, int prot)
 	if (ret || end == addr)
 		return ret;
 	down_write(&mm->mmap_lock);
-	ret = vma_modify_range(mm, addr, end, mprotect_flags, &prot);
+	ret = vma_modify_range(mm, addr, end, mprotect_flags, &prot, true);
 	up_write(&mm->mmap_lock);
 	return ret;
 }
@@ -213,7 +225,7 @@ int kmm_mlock(struct kmm_task *t, uint64_t addr, uint64_t len, int flags)
 		return ret;
 	unsigned long set = VM_LOCKED | ((flags & KMM_MLOCK_ONFAULT) ? VM_LOCKONFAULT : 0);
 	down_write(&mm->mmap_lock);
-	ret = vma_modify_range(mm, start, end, mlock_flags, &set);
+	ret = vma_modify_range(mm, start, end, mlock_flags, &set, true);
 	if (!ret && !(flags & KMM_MLOCK_ONFAULT)) {
 		downgrade_write(&mm->mmap_lock);
 		for (struct vm_area_struct *v = find_vma(mm, start); v && v->vm_start < end;
@@ -242,7 +254,7 @@ int kmm_munlock(struct kmm_task *t, uint64_t addr, uint64_t len)
 		return ret;
 	unsigned long set = 0;
 	down_write(&mm->mmap_lock);
-	ret = vma_modify_range(mm, start, end, mlock_flags, &set);
+	ret = vma_modify_range(mm, start, end, mlock_flags, &set, true);
 	up_write(&mm->mmap_lock);
 	return ret;
 }

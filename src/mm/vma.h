@@ -340,9 +340,12 @@ void vma_merge_pair(struct mm_struct *mm, struct vm_area_struct *a, struct vm_ar
 /* ======== mm/mprotect.c ======== */
 struct vm_area_struct *vma_merge_neighbours(struct mm_struct *mm, struct vm_area_struct *v);
 /* Split, re-flag (fn returns the new flags or sets *err), rewrite PTEs and
- * merge every VMA of [start, end); -KMM_ENOMEM if part is unmapped. */
+ * merge every VMA of [start, end); -KMM_ENOMEM if part is unmapped, after
+ * changing the VMAs up to the first hole (@stop_at_hole: mprotect, mlock)
+ * or all mapped parts (madvise). */
 int vma_modify_range(struct mm_struct *mm, uint64_t start, uint64_t end,
-		     unsigned long (*fn)(struct vm_area_struct *v, void *arg, int *err), void *arg);
+		     unsigned long (*fn)(struct vm_area_struct *v, void *arg, int *err), void *arg,
+		     bool stop_at_hole);
 
 /* ======== mm/pgtable.c ======== */
 struct page *pte_alloc_page(struct kmm_machine *m, struct mm_struct *mm, int level);
