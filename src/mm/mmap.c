@@ -1030,6 +1030,9 @@ int vm_init(struct kmm_machine *m)
 	im->pgd = kmm_page_address(m, pgd);
 	im->task_size = ~0ULL;
 	im->ctx_id = atomic_fetch_add(&vs->next_ctx_id, 1) + 1;
+	int err = init_direct_map(m, im);
+	if (err)
+		return err;
 	for (int i = 0; i < m->nr_cpu_ids; i++) {
 		int ret = tlb_cpu_init(m, &m->cpus[i]);
 		if (ret)

@@ -90,6 +90,33 @@ pteval_t *pte_alloc_map(struct mm_struct *mm, uint64_t addr, kmm_spinlock_t **pt
 	return &pte[pte_index(addr)];
 }
 
+pteval_t *pmd_alloc_map(struct mm_struct *mm, uint64_t addr)
+{
+	pteval_t *pud = table_alloc(mm, &mm->pgd[pgd_index(addr)], 3);
+	if (!pud)
+		return NULL;
+	pteval_t *pmd = table_alloc(mm, &pud[pud_index(addr)], 2);
+	return pmd ? &pmd[pmd_index(addr)] : NULL;
+}
+
+/*
+ * The direct map of init_mm: all of RAM at PAGE_OFFSET with 2 MiB pages
+ * (global, kernel-only, no-execute), as x86-64's kernel_physical_mapping_init
+ * (which would use 1 GiB pages where it can).
+ */
+int init_direct_map(struct kmm_machine *m, struct mm_struct *init_mm)
+{
+	uint64_t end = ((uint64_t)m->max_pfn << KMM_PAGE_SHIFT);
+	for (uint64_t pa = 0; pa < end; pa += PMD_SIZE) {
+		pteval_t *pmd = pmd_alloc_map(init_mm, KMM_PAGE_OFFSET + pa);
+		if (!pmd)
+			return -KMM_ENOMEM;
+		pte_write(pmd, (pa & PTE_PFN_MASK) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED |
+				       _PAGE_DIRTY | _PAGE_PSE | _PAGE_GLOBAL | _PAGE_NX);
+	}
+	return 0;
+}
+
 pteval_t *pte_offset_map(struct mm_struct *mm, uint64_t addr, kmm_spinlock_t **ptlp)
 {
 	struct kmm_machine *m = mm->machine;

@@ -50,6 +50,8 @@ typedef uint64_t pteval_t;
 #define _PAGE_TABLE (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
 
 #define PTRS_PER_TABLE 512
+/* x86-64 kernel layout (4-level): the direct map of all RAM */
+#define KMM_PAGE_OFFSET 0xffff888000000000ULL
 #define PGDIR_SHIFT 39
 #define PUD_SHIFT 30
 #define PMD_SHIFT 21

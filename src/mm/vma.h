@@ -244,6 +244,7 @@ static inline bool vma_is_anonymous(const struct vm_area_struct *v)
 
 struct kmm_task {
 	int pid;
+	int ppid; /* the forking task's pid; 0 for spawned tasks */
 	char comm[KMM_TASK_COMM_LEN];
 	struct mm_struct *mm;
 	struct kmm_machine *machine;
@@ -353,6 +354,9 @@ void pte_free_page(struct kmm_machine *m, struct mm_struct *mm, struct page *pt)
 /* The PTE slot for addr, allocating missing tables; NULL if out of memory.
  * *ptlp is the PTE table's lock (not taken). */
 pteval_t *pte_alloc_map(struct mm_struct *mm, uint64_t addr, kmm_spinlock_t **ptlp);
+/* The PMD slot for addr, allocating the upper tables. */
+pteval_t *pmd_alloc_map(struct mm_struct *mm, uint64_t addr);
+int init_direct_map(struct kmm_machine *m, struct mm_struct *init_mm);
 /* The PTE slot for addr if all tables exist, else NULL. */
 pteval_t *pte_offset_map(struct mm_struct *mm, uint64_t addr, kmm_spinlock_t **ptlp);
 /* Free the page tables under [start, end) that lie wholly inside
