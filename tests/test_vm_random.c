@@ -173,6 +173,63 @@ static void test_vma_model(void **state)
 	kmm_machine_shutdown(m);
 }
 
+/* ---- top-down free-range search ---------------------------------------------------- */
+
+/* The highest start of a len-byte gap below mmap_base, by a linear scan. */
+static uint64_t brute_topdown(struct mm_struct *mm, uint64_t len)
+{
+	uint64_t high = mm->mmap_base, best = 0;
+	uint64_t low = (uint64_t)mm->machine->vm.mmap_min_addr;
+	uint64_t prev_end = 0;
+	for (struct vm_area_struct *v = mm->mmap;; v = v->vm_next) {
+		uint64_t gs = prev_end > low ? prev_end : low;
+		uint64_t ge = v ? v->vm_start : ~0ULL;
+		if (ge > high)
+			ge = high;
+		if (ge > gs && ge - gs >= len)
+			best = ge - len;
+		if (!v || v->vm_start >= high)
+			break;
+		prev_end = v->vm_end;
+	}
+	return best;
+}
+
+static void test_unmapped_area(void **state)
+{
+	(void)state;
+	struct kmm_machine *m = boot();
+	struct kmm_task *t = kmm_task_spawn(m, "gaps");
+	long live[512];
+	uint64_t lens[512];
+	unsigned n = 0;
+	for (unsigned op = 0; op < 20000; op++) {
+		if (n < 512 && (n == 0 || rndn(3))) {
+			uint64_t len = (1 + rndn(rndn(4) ? 8 : 300)) * PG;
+			uint64_t want = brute_topdown(t->mm, len);
+			long a = kmm_mmap(t, 0, len, KMM_PROT_READ | (rndn(2) ? KMM_PROT_WRITE : 0),
+					  KMM_MAP_PRIVATE | KMM_MAP_ANONYMOUS, -1, 0);
+			assert_true(a > 0);
+			assert_int_equal((uint64_t)a, want);
+			live[n] = a;
+			lens[n++] = len;
+		} else {
+			unsigned k = rndn(n);
+			/* unmap all or a middle part, leaving holes of every size */
+			uint64_t off = rndn(2) ? 0 : (lens[k] / PG > 2 ? PG : 0);
+			assert_int_equal(kmm_munmap(t, (uint64_t)live[k] + off, lens[k] - off), 0);
+			live[k] = live[--n];
+			lens[k] = lens[n];
+		}
+		if (op % 1000 == 0)
+			assert_null(validate_mm(t->mm));
+	}
+	assert_null(validate_mm(t->mm));
+	kmm_task_exit(t);
+	kmm_cpu_leave(m);
+	kmm_machine_shutdown(m);
+}
+
 /* ---- data model -------------------------------------------------------------------- */
 
 #define DPAGES 256
@@ -387,6 +444,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vma_model),
+		cmocka_unit_test(test_unmapped_area),
 		cmocka_unit_test(test_data_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
