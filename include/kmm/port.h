@@ -142,8 +142,25 @@ int kmm_port_file_close(int fd);
 long kmm_port_file_pread(int fd, void *buf, size_t len, uint64_t off);
 long kmm_port_file_pwrite(int fd, const void *buf, size_t len, uint64_t off);
 int kmm_port_file_size(int fd, uint64_t *size);
+/* The file's identity on the host, as stat() gives it: the device's major
+ * and minor numbers and the inode number (for /proc/PID/maps). */
+int kmm_port_file_id(int fd, unsigned *dev_major, unsigned *dev_minor, uint64_t *ino);
 int kmm_port_file_truncate(int fd, uint64_t size);
 int kmm_port_file_sync(int fd);
+
+/* ---- asymmetric barriers ------------------------------------------------------ */
+
+/*
+ * Register the process for kmm_port_membarrier(): 0 if the host can make
+ * every other running thread of the process execute a full memory
+ * barrier on request (Linux membarrier(2) PRIVATE_EXPEDITED), else
+ * -KMM_ENOSYS.  The MMU's access fast path then needs only a compiler
+ * barrier, and TLB shoot-downs pay the cost instead.
+ */
+int kmm_port_membarrier_register(void);
+/* A full barrier on every thread of the process (or only the caller's,
+ * if registration failed). */
+void kmm_port_membarrier(void);
 
 /* End the process after a fatal report (SLAB_PANIC, panic()). */
 void kmm_port_abort(void) __attribute__((noreturn));

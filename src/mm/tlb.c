@@ -66,6 +66,8 @@ struct kmm_tlb {
 	struct tlb_ctx ctx[TLB_NR_CTX];
 	unsigned next_id, lru_clock;
 	struct kmm_machine *machine;
+	/* shoot-downs use membarrier(2): the access window needs no fence */
+	bool asym;
 	/* statistics (owner-written) */
 	unsigned long l1_hits, l2_hits, walks, flushes, full_flushes;
 };
@@ -85,6 +87,7 @@ int tlb_cpu_init(struct kmm_machine *m, struct kmm_cpu *c)
 	t->machine = m;
 	t->next_id = 1;
 	t->cur_slot = -1;
+	t->asym = kmm_port_membarrier_register() == 0;
 	c->tlb = t;
 	atomic_init(&c->tlb_seq, 0);
 	return 0;
@@ -221,9 +224,14 @@ static inline void access_begin(struct kmm_cpu *c, struct mm_struct *mm)
 	unsigned s = atomic_load_explicit(&c->tlb_seq, memory_order_relaxed);
 	atomic_store_explicit(&c->tlb_seq, s + 1, memory_order_relaxed);
 	/* order the odd store before reading the mm's generation (Dekker with
-	 * the flusher's increment-then-read) */
-	atomic_thread_fence(memory_order_seq_cst);
+	 * the flusher's increment-then-read): with membarrier(2) the flusher
+	 * forces the barrier on us when it needs it, so only the compiler
+	 * must keep the order */
 	struct kmm_tlb *t = c->tlb;
+	if (likely(t->asym))
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
 	uint64_t gen = atomic_load_explicit(&mm->tlb_gen, memory_order_relaxed);
 	if (likely(t->cur_ctx_id == mm->ctx_id && t->cur_gen == gen))
 		return;
@@ -382,7 +390,11 @@ static void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t en
 		}
 	}
 	mask &= ~(1ULL << self->id);
+	bool asym = t && t->asym;
 	kmm_put_cpu(m, self);
+	/* the other half of the accessors' compiler-only barrier */
+	if (mask && asym)
+		kmm_port_membarrier();
 	while (mask) {
 		int cpu = __builtin_ctzll(mask);
 		mask &= mask - 1;

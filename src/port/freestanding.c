@@ -227,6 +227,15 @@ int kmm_port_file_size(int fd, uint64_t *size)
 	return -KMM_EBADF;
 }
 
+int kmm_port_file_id(int fd, unsigned *dev_major, unsigned *dev_minor, uint64_t *ino)
+{
+	(void)fd;
+	(void)dev_major;
+	(void)dev_minor;
+	(void)ino;
+	return -KMM_EBADF;
+}
+
 int kmm_port_file_truncate(int fd, uint64_t size)
 {
 	(void)fd;
@@ -264,4 +273,22 @@ void kmm_port_abort(void)
 	/* an embedder halts the CPU or resets the board here */
 	for (;;)
 		;
+}
+
+/* ---- asymmetric barriers ---------------------------------------------------------------- */
+
+/*
+ * A host that can make every other thread of the process execute a full
+ * memory barrier (Linux membarrier(2), Windows FlushProcessWriteBuffers)
+ * returns 0 here and does it in kmm_port_membarrier(); the MMU then drops
+ * the fence from every access.  Without one, return -KMM_ENOSYS.
+ */
+int kmm_port_membarrier_register(void)
+{
+	return -KMM_ENOSYS;
+}
+
+void kmm_port_membarrier(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }

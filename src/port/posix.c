@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -299,8 +300,8 @@ int kmm_port_vm_map(void *window_addr, void *ram_base, size_t ram_off, size_t by
 	void *p;
 	int err = 0;
 
-	if (!window_addr || !ram_base || !bytes || ((uintptr_t)window_addr | ram_off | bytes) &
-							 (page_size() - 1))
+	if (!window_addr || !ram_base || !bytes ||
+	    ((uintptr_t)window_addr | ram_off | bytes) & (page_size() - 1))
 		return -KMM_EINVAL;
 	if (ram_off > UINTPTR_MAX - (uintptr_t)ram_base)
 		return -KMM_EINVAL;
@@ -574,6 +575,20 @@ int kmm_port_file_size(int fd, uint64_t *size)
 	return 0;
 }
 
+int kmm_port_file_id(int fd, unsigned *dev_major, unsigned *dev_minor, uint64_t *ino)
+{
+	struct stat st;
+
+	if (!dev_major || !dev_minor || !ino)
+		return -KMM_EINVAL;
+	if (fstat(fd, &st) < 0)
+		return -kmm_err(errno);
+	*dev_major = major(st.st_dev);
+	*dev_minor = minor(st.st_dev);
+	*ino = (uint64_t)st.st_ino;
+	return 0;
+}
+
 int kmm_port_file_truncate(int fd, uint64_t size)
 {
 	int r;
@@ -629,4 +644,29 @@ void kmm_port_log(int level, const char *line, size_t len)
 void kmm_port_abort(void)
 {
 	abort();
+}
+
+/* ---- asymmetric barriers (membarrier(2)) ------------------------------------------- */
+
+#ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED (1 << 3)
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED (1 << 4)
+#endif
+
+int kmm_port_membarrier_register(void)
+{
+#ifdef SYS_membarrier
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
+		return 0;
+#endif
+	return -KMM_ENOSYS;
+}
+
+void kmm_port_membarrier(void)
+{
+#ifdef SYS_membarrier
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
+		return;
+#endif
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
