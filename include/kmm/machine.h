@@ -126,6 +126,9 @@ struct kmm_vm_sysctl {
 	int mmap_min_addr;
 	int dirty_writeback_centisecs;
 	int dirty_expire_centisecs;
+	/* reclaim (src/mm/vmscan.c) */
+	int swappiness;
+	int drop_caches;
 };
 
 /* ---- page-allocator extension points --------------------------------------- */

@@ -51,10 +51,8 @@ extern "C" {
 #define KMM_VMALLOC_END (KMM_VMALLOC_START + KMM_VMALLOC_SIZE - 1)
 
 /* vm_struct flags (include/linux/vmalloc.h), as /proc/vmallocinfo names them. */
-#define VM_IOREMAP 0x00000001UL
 #define VM_ALLOC 0x00000002UL /* "vmalloc": pages allocated by vmalloc */
 #define VM_MAP 0x00000004UL   /* "vmap": the caller's pages */
-#define VM_NO_GUARD 0x00000040UL
 
 #define KMM_NUMA_NO_NODE (-1)
 
@@ -90,8 +88,7 @@ void kmm_vfree(struct kmm_machine *m, const void *addr);
  * stay the caller's: kmm_vunmap() removes the mapping only.  NULL on
  * failure, and always with vmalloc=contig.
  */
-void *kmm_vmap(struct kmm_machine *m, struct page **pages, unsigned int count,
-	       unsigned long flags);
+void *kmm_vmap(struct kmm_machine *m, struct page **pages, unsigned int count, unsigned long flags);
 void *__kmm_vmap(struct kmm_machine *m, struct page **pages, unsigned int count,
 		 unsigned long flags, const char *caller);
 void kmm_vunmap(struct kmm_machine *m, const void *addr);

@@ -12,13 +12,12 @@
  */
 #include "internal.h"
 #include "kmm/vmalloc.h"
+#include "mm/vma.h"
 
 #define K(x) ((unsigned long)(x) << (KMM_PAGE_SHIFT - 10))
 
 /* x86-64 with 4-level paging: VMALLOC_END - VMALLOC_START, 32 TiB - 1. */
 #define VMALLOC_TOTAL ((1UL << 45) - 1)
-/* vm.overcommit_ratio default */
-#define OVERCOMMIT_RATIO 50
 
 static void show_val_kb(struct seq_buf *sb, const char *s, unsigned long pages)
 {
@@ -192,9 +191,10 @@ void kmm_proc_show_meminfo(struct kmm_machine *m, struct seq_buf *sb)
 	show_val_kb(sb, "NFS_Unstable:   ", 0);
 	show_val_kb(sb, "Bounce:         ", (unsigned long)global_zone_page_state(m, NR_BOUNCE));
 	show_val_kb(sb, "WritebackTmp:   ", gnps(m, NR_WRITEBACK_TEMP));
-	/* vm_commit_limit(): overcommit_ratio% of RAM, plus swap (none) */
-	show_val_kb(sb, "CommitLimit:    ", totalram * OVERCOMMIT_RATIO / 100);
-	show_val_kb(sb, "Committed_AS:   ", 0);
+	/* vm_commit_limit(): overcommit_ratio% of RAM, plus swap; Committed_AS
+	 * the pages charged by accountable mappings (mm/mmap.c) */
+	show_val_kb(sb, "CommitLimit:    ", kmm_vm_commit_limit_pages(m));
+	show_val_kb(sb, "Committed_AS:   ", m->vmst ? kmm_vm_committed_pages(m) : 0);
 	/* vmalloc_nr_pages(); VmallocChunk: the largest free range (0 in Linux >= 5.3) */
 	kmm_vmalloc_get_info(m, &vmi);
 	seq_buf_printf(sb, "VmallocTotal:   %8lu kB\n", VMALLOC_TOTAL >> 10);

@@ -9,7 +9,9 @@
  * whole directory computed at lookup time.  The tables are const; a new
  * subsystem adds one line to kmm_proc_tables[] below and keeps its entries
  * in its own file.  /proc/sys is such a provider, generated from
- * kmm_sysctl_table[].
+ * kmm_sysctl_table[]; so is /proc itself for the numeric directories of
+ * the tasks (src/fs/proc_pid.c): a provider's lookup that finds nothing
+ * lets the static entries and other tables' names below it resolve.
  *
  * Paths are absolute; duplicate and trailing slashes, "." and ".." are
  * normalised away.  A directory is any path that is an explicit directory,
@@ -188,6 +190,7 @@ static const struct kmm_proc_table *const kmm_proc_tables[] = {
 	&proc_core_table,
 	&proc_slab_table,
 	&proc_vmalloc_table,
+	&proc_pid_table,
 };
 
 #define for_each_proc_table(t)                                                            \
@@ -249,9 +252,15 @@ static int resolve(struct kmm_machine *m, const char *path, struct kmm_proc_node
 		}
 	}
 	if (best) {
+		int err;
+
 		if (!kmm_strcmp(best->path, path))
 			return 0;
-		return best->lookup(m, path_below(best->path, path), out);
+		err = best->lookup(m, path_below(best->path, path), out);
+		/* a provider of a whole directory (/proc) leaves others their names */
+		if (err != -KMM_ENOENT)
+			return err;
+		*out = (struct kmm_proc_node){ .is_dir = true };
 	}
 
 	/* a proper prefix of anything registered is a directory */

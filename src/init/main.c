@@ -157,6 +157,10 @@ void kmm_machine_shutdown(struct kmm_machine *m)
 {
 	if (!m)
 		return;
+	/* unbind the caller first: kernel threads stopping below may need a
+	 * CPU slot to finish their work */
+	if (m->cpus)
+		kmm_cpu_leave(m);
 	vm_exit(m);
 	vmalloc_exit(m); /* after the last vfree: the host window goes */
 	void **slot = kmm_port_tls_slot();

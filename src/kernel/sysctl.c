@@ -38,6 +38,8 @@ VM_FIELD(max_map_count)
 VM_FIELD(mmap_min_addr)
 VM_FIELD(dirty_writeback_centisecs)
 VM_FIELD(dirty_expire_centisecs)
+VM_FIELD(swappiness)
+VM_FIELD(drop_caches)
 static int *vm_lowmem_reserve_ratio(struct kmm_machine *m)
 {
 	return m->vm.lowmem_reserve_ratio;
@@ -60,6 +62,7 @@ const struct kmm_sysctl kmm_sysctl_table[] = {
 	{ "vm/dirty_expire_centisecs", vm_dirty_expire_centisecs, 1, 0, INT_MAX, NULL, NULL },
 	{ "vm/dirty_writeback_centisecs", vm_dirty_writeback_centisecs, 1, 0, INT_MAX,
 	  filemap_wakeup_flusher, NULL },
+	{ "vm/drop_caches", vm_drop_caches, 1, 1, 3, drop_caches_sysctl, NULL },
 	{ "vm/lowmem_reserve_ratio", vm_lowmem_reserve_ratio, MAX_NR_ZONES, 0, INT_MAX,
 	  setup_per_zone_lowmem_reserve, NULL },
 	{ "vm/max_map_count", vm_max_map_count, 1, 0, INT_MAX, NULL, NULL },
@@ -69,6 +72,7 @@ const struct kmm_sysctl kmm_sysctl_table[] = {
 	{ "vm/overcommit_ratio", vm_overcommit_ratio, 1, 0, INT_MAX, NULL, NULL },
 	{ "vm/percpu_pagelist_high_fraction", vm_percpu_pagelist_high_fraction, 1, 0, INT_MAX,
 	  zone_pcp_update_all, pcp_fraction_valid },
+	{ "vm/swappiness", vm_swappiness, 1, 0, 200, NULL, NULL },
 	{ "vm/watermark_boost_factor", vm_watermark_boost_factor, 1, 0, INT_MAX, NULL, NULL },
 	{ "vm/watermark_scale_factor", vm_watermark_scale_factor, 1, 1, 3000, setup_per_zone_wmarks,
 	  NULL },
@@ -200,4 +204,5 @@ void kmm_sysctl_defaults(struct kmm_machine *m)
 	m->vm.mmap_min_addr = 65536;
 	m->vm.dirty_writeback_centisecs = 500;
 	m->vm.dirty_expire_centisecs = 3000;
+	m->vm.swappiness = 60;
 }

@@ -32,6 +32,10 @@
  * leaves the page dirty and records the error in mapping->wb_err (msync
  * reports it once).
  *
+ * References are dropped with put_user_page(): only the last one touches
+ * the page (kmm_put_page()'s not-last path rewrites page->flags, which
+ * races with the flag updates of the other holders).
+ *
  * Lock order: CPU slot -> truncate rwsem -> page lock -> i_mmap_rwsem
  * (page_mkclean, unmap_mapping_range) -> PTE locks -> files_lock ->
  * size_lock / i_pages_lock.  Paths that take page locks hold a CPU slot
@@ -39,6 +43,7 @@
  * that its waiters hold.
  */
 #include "mm/vma.h"
+#include "mm/swap.h"
 
 #define PG_readahead PG_reclaim
 
@@ -380,16 +385,32 @@ static void file_close_host(struct kmm_file *f)
 	ff->ro_fd = -1;
 }
 
+static unsigned long nr_dirty_pages(struct address_space *mapping)
+{
+	unsigned long index, n = 0;
+	void *e;
+
+	spin_lock(&mapping->i_pages_lock);
+	xa_for_each_marked(&mapping->i_pages, index, e, PAGECACHE_TAG_DIRTY)
+	{
+		n++;
+	}
+	spin_unlock(&mapping->i_pages_lock);
+	return n;
+}
+
 /* Write back, drop the page cache, close the host file. */
 static void file_writeback_and_drop(struct kmm_file *f)
 {
-	int err = 0;
+	if (!f->shmem && file_fd(f) >= 0) {
+		int err = filemap_write_and_wait_range(f, 0, UINT64_MAX);
+		unsigned long lost = nr_dirty_pages(&f->mapping);
 
-	if (!f->shmem && file_fd(f) >= 0)
-		err = filemap_write_and_wait_range(f, 0, UINT64_MAX);
-	if (err)
-		pr_warn(f->machine, "%s: writeback failed (%d), %lu dirty pages dropped", f->path,
-			err, f->mapping.nrpages);
+		/* as an inode evicted after a write error: the data is gone */
+		if (lost)
+			pr_warn(f->machine, "%s: writeback failed (%d), %lu dirty pages dropped",
+				f->path, err, lost);
+	}
 	truncate_inode_pages(f, 0);
 	file_close_host(f);
 }
@@ -478,6 +499,8 @@ static int add_to_page_cache_locked(struct kmm_file *f, struct kmm_cpu *c, struc
 	__mod_node_page_state(m, c, page_pgdat(m, page), NR_FILE_PAGES, 1);
 	if (f->shmem)
 		__mod_node_page_state(m, c, page_pgdat(m, page), NR_SHMEM, 1);
+	/* on the (file, or anon for shmem) LRU: reclaim can find it now */
+	lru_cache_add(m, page);
 	return 0;
 }
 
@@ -588,7 +611,7 @@ static unsigned long page_cache_ra(struct kmm_file *f, struct kmm_cpu *c, unsign
 		int ret = add_to_page_cache_locked(f, c, page, i);
 		if (ret) {
 			kmm_clear_page_flag(page, PG_readahead);
-			kmm_put_page(m, page);
+			put_user_page(m, page);
 			if (ret == -KMM_EEXIST)
 				continue;
 			break;
@@ -599,7 +622,7 @@ static unsigned long page_cache_ra(struct kmm_file *f, struct kmm_cpu *c, unsign
 	for (unsigned long i = 0; i < n; i++) {
 		read_page(f, c, pages[i]); /* a failure leaves it !uptodate: the fault retries */
 		__unlock_page(FF(f), pages[i]);
-		kmm_put_page(m, pages[i]);
+		put_user_page(m, pages[i]);
 	}
 	return n;
 }
@@ -646,7 +669,7 @@ struct page *filemap_fault_get_page(struct kmm_file *f, unsigned long index, boo
 			}
 			ret = add_to_page_cache_locked(f, c, page, index);
 			if (ret) {
-				kmm_put_page(m, page);
+				put_user_page(m, page);
 				page = NULL;
 				if (ret == -KMM_EEXIST)
 					continue;
@@ -655,7 +678,7 @@ struct page *filemap_fault_get_page(struct kmm_file *f, unsigned long index, boo
 			ret = read_page(f, c, page);
 			__unlock_page(ff, page);
 			if (ret) {
-				kmm_put_page(m, page);
+				put_user_page(m, page);
 				page = NULL;
 				break;
 			}
@@ -665,14 +688,14 @@ struct page *filemap_fault_get_page(struct kmm_file *f, unsigned long index, boo
 			if (page_mapping_read(page) != mapping) {
 				/* truncated while we waited */
 				__unlock_page(ff, page);
-				kmm_put_page(m, page);
+				put_user_page(m, page);
 				page = NULL;
 				continue;
 			}
 			ret = PageUptodate(page) ? 0 : read_page(f, c, page);
 			__unlock_page(ff, page);
 			if (ret) {
-				kmm_put_page(m, page);
+				put_user_page(m, page);
 				page = NULL;
 				break;
 			}
@@ -680,7 +703,7 @@ struct page *filemap_fault_get_page(struct kmm_file *f, unsigned long index, boo
 		break;
 	}
 	if (page && index >= file_end_index(f)) {
-		kmm_put_page(m, page);
+		put_user_page(m, page);
 		page = NULL;
 		ret = -KMM_ENXIO;
 	}
@@ -840,7 +863,7 @@ static int write_cache_pages(struct kmm_file *f, struct kmm_cpu *c, unsigned lon
 				}
 			}
 			__unlock_page(ff, page);
-			kmm_put_page(f->machine, page);
+			put_user_page(f->machine, page);
 		}
 	}
 	return err;
@@ -876,7 +899,7 @@ int filemap_write_and_wait_range(struct kmm_file *f, uint64_t start, uint64_t en
 						pages, WB_BATCH, &done))) {
 		for (unsigned i = 0; i < n; i++) {
 			wait_on_page_writeback(ff, pages[i]);
-			kmm_put_page(m, pages[i]);
+			put_user_page(m, pages[i]);
 		}
 	}
 	kmm_put_cpu(m, c);
@@ -989,7 +1012,7 @@ static void truncate_partial_page(struct kmm_file *f, unsigned long index, unsig
 			   KMM_PAGE_SIZE - offset);
 	}
 	__unlock_page(ff, page);
-	kmm_put_page(f->machine, page);
+	put_user_page(f->machine, page);
 }
 
 void truncate_inode_pages(struct kmm_file *f, uint64_t lstart)
@@ -1029,11 +1052,11 @@ void truncate_inode_pages(struct kmm_file *f, uint64_t lstart)
 							    KMM_PAGE_SIZE);
 				delete_from_page_cache(f, c, page);
 				__unlock_page(ff, page);
-				kmm_put_page(m, page); /* the cache's */
+				put_user_page(m, page); /* the cache's */
 			} else {
 				__unlock_page(ff, page);
 			}
-			kmm_put_page(m, page);
+			put_user_page(m, page);
 		}
 	}
 	kmm_put_cpu(m, c);
@@ -1152,4 +1175,34 @@ void filemap_exit(struct kmm_machine *m)
 			file_close_host(f);
 	}
 	spin_unlock(&vs->files_lock);
+}
+
+/* ---- reclaim (src/mm/vmscan.c) -------------------------------------------------------- */
+
+bool filemap_remove_page_reclaim(struct page *page, void *shadow)
+{
+	(void)shadow; /* file shadows: the page cache keeps no value entries yet */
+	struct address_space *mapping = page_mapping_read(page);
+	if (!mapping || PageLocked(page) || PageDirty(page) || PageWriteback(page))
+		return false;
+	struct kmm_file *f = mapping->host;
+	struct kmm_machine *m = f->machine;
+	if (!trylock_page(page))
+		return false;
+	bool ok = false;
+	spin_lock(&mapping->i_pages_lock);
+	/* still ours, clean, and only the cache and the reclaimer hold it */
+	if (page_mapping_read(page) == mapping && xa_load(&mapping->i_pages, page->index) == page &&
+	    !PageDirty(page) && page_ref_count(page) == 2 && page_mapcount(page) <= 0)
+		ok = true;
+	spin_unlock(&mapping->i_pages_lock);
+	if (ok) {
+		struct kmm_cpu *c = kmm_get_cpu(m);
+		delete_from_page_cache(f, c, page);
+		kmm_put_cpu(m, c);
+	}
+	__unlock_page(FF(f), page); /* the mapping is gone: wake its file's waiters */
+	if (ok)
+		put_user_page(m, page); /* the cache's reference */
+	return ok;
 }

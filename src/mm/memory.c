@@ -20,7 +20,7 @@
  * Locking: the caller holds mmap_lock (read for faults, write for
  * munmap/fork); PTEs change under the PTE table's split lock.
  */
-#include "mm/vma.h"
+#include "mm/vmscan.h"
 
 /* ---- pages of user memory ---------------------------------------------------------- */
 
@@ -36,7 +36,8 @@ void put_user_page(struct kmm_machine *m, struct page *page)
 {
 	if (!put_page_testzero(page))
 		return;
-	/* the last reference: the page returns to the allocator clean */
+	/* the last reference: off its LRU list, back to the allocator clean */
+	page_lru_release(m, page);
 	page->mapping = NULL;
 	kmm_clear_page_flag(page, PG_swapbacked);
 	kmm_clear_page_flag(page, PG_dirty);
@@ -136,6 +137,7 @@ static unsigned do_anonymous_page(struct vm_fault *vmf)
 	add_mm_counter(mm, MM_ANONPAGES, 1);
 	pte_write(vmf->pte, e);
 	spin_unlock(vmf->ptl);
+	lru_cache_add_inactive_or_unevictable(m, page, vma);
 	update_hiwater_rss(mm);
 	return 0;
 }
@@ -173,6 +175,7 @@ static unsigned wp_page_copy(struct vm_fault *vmf, struct page *old)
 	}
 	pte_write(vmf->pte, e);
 	spin_unlock(vmf->ptl);
+	lru_cache_add_inactive_or_unevictable(m, page, vma);
 	if (old)
 		put_user_page(m, old);
 	update_hiwater_rss(mm);
@@ -253,6 +256,7 @@ static unsigned finish_fault(struct vm_fault *vmf, struct page *page, pteval_t e
 		put_user_page(m, page);
 		return 0;
 	}
+	bool new_anon = !PageAnon(page) && !page->mapping;
 	if (PageAnon(page) || !page->mapping) {
 		page_add_new_anon_rmap(page, vma, vmf->address);
 		add_mm_counter(mm, MM_ANONPAGES, 1);
@@ -262,6 +266,8 @@ static unsigned finish_fault(struct vm_fault *vmf, struct page *page, pteval_t e
 	}
 	pte_write(vmf->pte, e);
 	spin_unlock(vmf->ptl);
+	if (new_anon)
+		lru_cache_add_inactive_or_unevictable(m, page, vma);
 	update_hiwater_rss(mm);
 	return 0;
 }

@@ -14,7 +14,7 @@
  * (Committed_AS against CommitLimit as vm.overcommit_memory says), and the
  * boot of the VM state (vm_init) with the shared zero page.
  */
-#include "mm/vma.h"
+#include "mm/vmscan.h"
 
 /* ---- the augmented tree --------------------------------------------------------- */
 
@@ -1038,7 +1038,12 @@ int vm_init(struct kmm_machine *m)
 		if (ret)
 			return ret;
 	}
-	return filemap_init(m);
+	int ret = lru_init(m);
+	if (!ret)
+		ret = filemap_init(m);
+	if (!ret)
+		ret = kswapd_init(m);
+	return ret;
 }
 
 void vm_exit(struct kmm_machine *m)
@@ -1047,6 +1052,7 @@ void vm_exit(struct kmm_machine *m)
 	if (!vs)
 		return;
 	/* the machine's memory goes away wholesale; host resources do not */
+	kswapd_exit(m);
 	filemap_exit(m);
 	for (int i = 0; i < m->nr_cpu_ids; i++)
 		tlb_cpu_exit(m, &m->cpus[i]);

@@ -281,6 +281,9 @@ struct kmm_vm_state {
 	struct kmm_kthread *flusher;
 	/* vmalloc (src/mm/vmalloc.c) */
 	void *vmalloc;
+	/* reclaim (src/mm/swap.c, vmscan.c) */
+	void *lru;
+	void *reclaim;
 	/* swap hooks the reclaim issue installs (NULL: no swap yet) */
 	unsigned (*do_swap_page)(struct vm_fault *vmf);
 	void (*swap_free_pte)(struct kmm_machine *m, pteval_t pte);
@@ -473,6 +476,7 @@ void unlock_page(struct page *page);
 int filemap_write_and_wait_range(struct kmm_file *f, uint64_t start, uint64_t end);
 void truncate_inode_pages(struct kmm_file *f, uint64_t lstart);
 int kmm_file_truncate(struct kmm_file *f, uint64_t size);
+void filemap_wakeup_flusher(struct kmm_machine *m);
 /* Run one flusher round now (the thread does it every dirty_writeback_centisecs). */
 void wb_writeback_expired(struct kmm_machine *m, bool all);
 /* A new file object (refcount 1, on the machine's file list) around an
@@ -480,6 +484,10 @@ void wb_writeback_expired(struct kmm_machine *m, bool all);
 struct kmm_file *kmm_file_alloc(struct kmm_machine *m, const char *path, int host_fd,
 				bool writable, bool shmem, uint64_t size,
 				const struct address_space_operations *a_ops);
+
+/* Reclaim: drop a clean, unmapped page-cache page (the caller holds one
+ * reference besides the cache's); false if it is busy. */
+bool filemap_remove_page_reclaim(struct page *page, void *shadow);
 
 /* ======== mm/shmem.c ======== */
 int shmem_file_create(struct kmm_machine *m, const char *name, uint64_t size,

@@ -19,7 +19,9 @@
  * Memory.  vmalloc allocates order-0 pages from the buddy allocator one by
  * one and asks the port to map them side by side into the host window at
  * the area's offset (runs of physically consecutive pages in one call, as
- * the host merges those into one mapping).  With vmalloc=contig, or a port
+ * the host merges those into one mapping; the host's limit on mappings,
+ * vm.max_map_count, bounds how scattered vmalloc memory may be, and a
+ * refused mapping fails the vmalloc cleanly).  With vmalloc=contig, or a port
  * that cannot alias, it allocates one block of the order that covers the
  * size, splits it and gives the tail back (alloc_pages_exact), and returns
  * its direct-map address.
@@ -56,9 +58,8 @@
 #define CALLER ((unsigned long)__builtin_return_address(0))
 
 /* PAGE_KERNEL (arch/x86/include/asm/pgtable_types.h) */
-#define PAGE_KERNEL                                                                    \
-	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_GLOBAL | \
-	 _PAGE_NX)
+#define PAGE_KERNEL \
+	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_GLOBAL | _PAGE_NX)
 
 #define VMALLOC_WINDOW_MIN (1ULL << 30)
 #define VMALLOC_PARAM_MIN (2ULL << 20)
@@ -70,11 +71,11 @@ struct vmap_area {
 	struct rb_node addr_node;  /* busy: the tree by host address */
 	uint64_t subtree_max_size; /* free: the largest free range of this subtree */
 	/* busy: Linux's struct vm_struct */
-	unsigned long flags;  /* VM_ALLOC, VM_MAP, VMALLOC_PAGES_VMALLOCED */
-	unsigned char *addr;  /* host address of the first page */
-	struct page **pages;  /* [nr_pages] */
+	unsigned long flags; /* VM_ALLOC, VM_MAP, VMALLOC_PAGES_VMALLOCED */
+	unsigned char *addr; /* host address of the first page */
+	struct page **pages; /* [nr_pages] */
 	unsigned int nr_pages;
-	const char *caller;	  /* the caller's name, or NULL: */
+	const char *caller;	 /* the caller's name, or NULL: */
 	unsigned long caller_ip; /* its return address */
 };
 
@@ -186,8 +187,8 @@ static struct vmap_area *find_vmap_lowest_match(struct vmalloc_state *vs, uint64
  * free node: *spare, consumed (set to NULL) if used.  Returns @va if it
  * left the tree (the caller frees it), else NULL.
  */
-static struct vmap_area *va_clip(struct vmalloc_state *vs, struct vmap_area *va,
-				 uint64_t nva_start, uint64_t size, struct vmap_area **spare)
+static struct vmap_area *va_clip(struct vmalloc_state *vs, struct vmap_area *va, uint64_t nva_start,
+				 uint64_t size, struct vmap_area **spare)
 {
 	uint64_t nva_end = nva_start + size;
 	if (va->va_start == nva_start && va->va_end == nva_end) {
@@ -339,12 +340,19 @@ static struct vmap_area *alloc_vmap_area(struct kmm_machine *m, struct vmalloc_s
 	if (spare)
 		kmm_kmem_cache_free(vs->area_cachep, spare);
 	if (!fva) {
-		if (va) {
+		bool no_room = va && spare;
+		if (va)
 			kmm_kmem_cache_free(vs->area_cachep, va);
-			if (!(gfp & __GFP_NOWARN))
+		if (!(gfp & __GFP_NOWARN)) {
+			if (no_room)
 				pr_warn(m,
 					"vmap allocation for size %llu failed: use vmalloc=<size> "
 					"to increase size",
+					(unsigned long long)size);
+			else
+				pr_warn(m,
+					"vmap allocation for size %llu failed: out of memory "
+					"for struct vmap_area",
 					(unsigned long long)size);
 		}
 		return NULL;
@@ -389,7 +397,8 @@ static int map_window(struct kmm_machine *m, unsigned char *host, struct page **
 		while (i + run < nr && kmm_page_to_pfn(m, pages[i + run]) == pfn + run)
 			run++;
 		int ret = kmm_port_vm_map(host + ((size_t)i << KMM_PAGE_SHIFT), m->ram,
-					  (size_t)pfn << KMM_PAGE_SHIFT, (size_t)run << KMM_PAGE_SHIFT);
+					  (size_t)pfn << KMM_PAGE_SHIFT,
+					  (size_t)run << KMM_PAGE_SHIFT);
 		if (ret) {
 			if (i)
 				kmm_port_vm_unmap(host, (size_t)i << KMM_PAGE_SHIFT);
@@ -406,8 +415,8 @@ static void unmap_kernel_range(struct vmalloc_state *vs, uint64_t start, unsigne
 		return;
 	for (unsigned int i = 0; i < nr; i++) {
 		kmm_spinlock_t *ptl;
-		pteval_t *pte = pte_offset_map(vs->init_mm, start + ((uint64_t)i << KMM_PAGE_SHIFT),
-					       &ptl);
+		pteval_t *pte =
+			pte_offset_map(vs->init_mm, start + ((uint64_t)i << KMM_PAGE_SHIFT), &ptl);
 		if (!pte)
 			continue;
 		spin_lock(ptl);
@@ -445,20 +454,30 @@ static void vfree_area(struct kmm_machine *m, struct vmalloc_state *vs, struct v
 static struct vmap_area *take_area(struct kmm_machine *m, const void *addr, unsigned long kind,
 				   const char *func, unsigned long caller_ip);
 
-/* Linux: kmalloc up to a page, else a nested vmalloc ("vpages"). */
-static struct page **alloc_pages_array(struct kmm_machine *m, struct vmap_area *va,
-				       unsigned int nr, gfp_t gfp, int nid)
+/*
+ * Linux: kmalloc up to a page, else a nested vmalloc ("vpages").  kmm also
+ * falls back to the nested vmalloc when kmalloc fails for an array of more
+ * than 64 pointers (its slab may need a higher-order page than fragmented
+ * memory has); smaller arrays fail, so the nesting always ends.
+ */
+static struct page **alloc_pages_array(struct kmm_machine *m, struct vmap_area *va, unsigned int nr,
+				       gfp_t gfp, int nid)
 {
 	size_t bytes = (size_t)nr * sizeof(struct page *);
-	if (bytes <= KMM_PAGE_SIZE)
-		return kmm_kmalloc_node(m, bytes, nested_gfp(gfp) | __GFP_ZERO, nid);
+	if (bytes <= KMM_PAGE_SIZE) {
+		bool fallback = nr > 64;
+		gfp_t kgfp = nested_gfp(gfp) | __GFP_ZERO;
+		struct page **pages =
+			kmm_kmalloc_node(m, bytes, fallback ? kgfp | __GFP_NOWARN : kgfp, nid);
+		if (pages || !fallback)
+			return pages;
+	}
 	va->flags |= VMALLOC_PAGES_VMALLOCED;
 	return vmalloc_node_internal(m, bytes, 1, nested_gfp(gfp) | __GFP_ZERO, nid, va->caller,
 				     va->caller_ip);
 }
 
-static void free_pages_array(struct kmm_machine *m, struct vmalloc_state *vs,
-			     struct vmap_area *va)
+static void free_pages_array(struct kmm_machine *m, struct vmalloc_state *vs, struct vmap_area *va)
 {
 	if (!va->pages)
 		return;
@@ -655,7 +674,8 @@ static struct vmap_area *take_area(struct kmm_machine *m, const void *addr, unsi
 	struct vmalloc_state *vs = vms(m);
 	char why[192], who[64];
 	if (!vs) {
-		pr_err(m, "BUG: Trying to %s() nonexistent vm area (%p): vmalloc is not initialised",
+		pr_err(m,
+		       "BUG: Trying to %s() nonexistent vm area (%p): vmalloc is not initialised",
 		       func, addr);
 		return NULL;
 	}
@@ -692,7 +712,8 @@ static struct vmap_area *take_area(struct kmm_machine *m, const void *addr, unsi
 	}
 	atomic_fetch_add_explicit(&vs->nr_reports, 1, memory_order_relaxed);
 	if (caller_ip)
-		pr_err(m, "BUG: Trying to %s() nonexistent vm area (%p): %s; left alone (caller 0x%lx)",
+		pr_err(m,
+		       "BUG: Trying to %s() nonexistent vm area (%p): %s; left alone (caller 0x%lx)",
 		       func, addr, why, caller_ip);
 	else
 		pr_err(m, "BUG: Trying to %s() nonexistent vm area (%p): %s; left alone", func,
@@ -764,7 +785,8 @@ static void *vmap_internal(struct kmm_machine *m, struct page **pages, unsigned 
 		}
 	}
 	uint64_t real = (uint64_t)count << KMM_PAGE_SHIFT;
-	struct vmap_area *va = alloc_vmap_area(m, vs, real + PAGE_SIZE_64, PAGE_SIZE_64, GFP_KERNEL);
+	struct vmap_area *va =
+		alloc_vmap_area(m, vs, real + PAGE_SIZE_64, PAGE_SIZE_64, GFP_KERNEL);
 	if (!va)
 		return NULL;
 	va->flags = VM_MAP;
@@ -801,8 +823,7 @@ void *__kmm_vmap(struct kmm_machine *m, struct page **pages, unsigned int count,
 	return vmap_internal(m, pages, count, flags, caller, caller ? 0 : CALLER);
 }
 
-void *kmm_vmap(struct kmm_machine *m, struct page **pages, unsigned int count,
-	       unsigned long flags)
+void *kmm_vmap(struct kmm_machine *m, struct page **pages, unsigned int count, unsigned long flags)
 {
 	return vmap_internal(m, pages, count, flags, NULL, CALLER);
 }
@@ -1002,8 +1023,8 @@ int vmalloc_init(struct kmm_machine *m)
 	vs->busy_root = RB_ROOT;
 	vs->addr_root = RB_ROOT;
 	vs->size = size;
-	vs->area_cachep = kmm_kmem_cache_create(m, "vmap_area", sizeof(struct vmap_area), 0, 0, NULL,
-						NULL);
+	vs->area_cachep =
+		kmm_kmem_cache_create(m, "vmap_area", sizeof(struct vmap_area), 0, 0, NULL, NULL);
 	struct vmap_area *va = vs->area_cachep ? area_alloc(vs, GFP_KERNEL) : NULL;
 	if (!va) {
 		if (vs->area_cachep)
@@ -1026,8 +1047,7 @@ int vmalloc_init(struct kmm_machine *m)
 			vs->window = window;
 			vs->aliased = true;
 		} else {
-			why = ret == -KMM_ENOSYS ? "the host cannot alias pages" :
-						   "no host window";
+			why = ret == -KMM_ENOSYS ? "the host cannot alias pages" : "no host window";
 		}
 	}
 	/* the whole range in use starts out free */
