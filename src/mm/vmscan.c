@@ -82,9 +82,8 @@ static unsigned long shrink_slab(struct kmm_machine *m, int nid, int priority)
 		}
 	}
 	spin_unlock(&rs->shrinker_lock);
-	/* the slab caches' own free slabs go back too */
-	if (priority < DEF_PRIORITY - 2)
-		kmm_slab_shrink_all(m);
+	/* (kmm_slab_shrink_all flushes every CPU's arrays and waits for them:
+	 * only drop_caches, from a task's context, may do that) */
 	return freed;
 }
 
