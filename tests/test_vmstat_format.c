@@ -613,7 +613,7 @@ static void test_proc_tree(void **state)
 	assert_string_equal(l.text, "proc/ sys/ ");
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(kmm_proc_list(m, "/proc/", list_cb, &l), 0);
-	assert_string_equal(l.text, "buddyinfo cmdline iomem meminfo pagetypeinfo slabinfo sys/ "
+	assert_string_equal(l.text, "buddyinfo cmdline iomem meminfo pagetypeinfo slabinfo swaps sys/ "
 				    "vmallocinfo vmstat zoneinfo ");
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(kmm_proc_list(m, "/proc/sys", list_cb, &l), 0);

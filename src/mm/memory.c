@@ -190,14 +190,32 @@ static unsigned do_wp_page(struct vm_fault *vmf)
 	struct page *page = vm_normal_page(vma, vmf->address, vmf->orig_pte);
 
 	if ((vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE)) {
-		/* write-notify on a shared mapping: dirty the page, allow writes */
-		if (page && !PageAnon(page))
-			set_page_dirty(page);
+		/*
+		 * write-notify on a shared mapping: under the page lock (which
+		 * writeback holds while it cleans), make the PTE writable, then
+		 * dirty the page - so a writeback in between cannot leave a
+		 * clean page behind a writable PTE
+		 */
+		bool file = page && !PageAnon(page);
+		if (file) {
+			get_page(page);
+			lock_page(page);
+			if (!page->mapping) { /* truncated meanwhile: fault again */
+				unlock_page(page);
+				put_user_page(m, page);
+				return 0;
+			}
+		}
 		spin_lock(vmf->ptl);
 		if (pte_read(vmf->pte) == vmf->orig_pte)
 			pte_write(vmf->pte, vmf->orig_pte | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
 		spin_unlock(vmf->ptl);
 		flush_tlb_page(mm, vmf->address);
+		if (file) {
+			set_page_dirty(page);
+			unlock_page(page);
+			put_user_page(m, page);
+		}
 		return 0;
 	}
 	if (page && PageAnon(page)) {
@@ -305,10 +323,20 @@ static unsigned do_fault(struct vm_fault *vmf)
 								prot | _PAGE_DIRTY),
 							vma));
 	}
-	/* do_shared_fault */
-	set_page_dirty(page);
-	return ret | finish_fault(vmf, page,
-				  pfn_pte(kmm_page_to_pfn(m, page), prot | _PAGE_RW | _PAGE_DIRTY));
+	/* do_shared_fault: map it writable, then dirty it, under the page lock */
+	lock_page(page);
+	if (!page->mapping) {
+		unlock_page(page);
+		put_user_page(m, page);
+		return ret; /* truncated meanwhile: the retry sees the new size */
+	}
+	get_page(page);
+	ret |= finish_fault(vmf, page, pfn_pte(kmm_page_to_pfn(m, page), prot | _PAGE_RW | _PAGE_DIRTY));
+	if (!PageSwapBacked(page))
+		set_page_dirty(page);
+	unlock_page(page);
+	put_user_page(m, page);
+	return ret;
 }
 
 /* ---- the fault entry -------------------------------------------------------------------------- */

@@ -610,11 +610,16 @@ static inline unsigned page_alloc_order(const struct page *p)
 	return (unsigned)((f & KMM_ALLOC_ORDER_MASK) >> KMM_ALLOC_ORDER_SHIFT);
 }
 
+/* Atomic: other holders of the page may change its flags meanwhile. */
 static inline void set_page_alloc_order(struct page *p, unsigned order_plus_one)
 {
-	unsigned long f = atomic_load_explicit(&p->flags, memory_order_relaxed);
-	f = (f & ~KMM_ALLOC_ORDER_MASK) | ((unsigned long)order_plus_one << KMM_ALLOC_ORDER_SHIFT);
-	atomic_store_explicit(&p->flags, f, memory_order_relaxed);
+	unsigned long f = atomic_load_explicit(&p->flags, memory_order_relaxed), n;
+	do {
+		n = (f & ~KMM_ALLOC_ORDER_MASK) |
+		    ((unsigned long)order_plus_one << KMM_ALLOC_ORDER_SHIFT);
+	} while (f != n && !atomic_compare_exchange_weak_explicit(&p->flags, &f, n,
+								  memory_order_relaxed,
+								  memory_order_relaxed));
 }
 
 /*
@@ -865,7 +870,10 @@ static KMM_ALWAYS_INLINE void free_pages_inline(struct kmm_machine *m, struct pa
 	if (head)
 		return;
 not_last:
-	/* someone still holds the first page: free the rest (Linux) */
+	/* someone still holds the first page: free the rest (Linux); an
+	 * order-0 page is left exactly as it is for its other holders */
+	if (!order)
+		return;
 	set_page_alloc_order(page, 1);
 	while (order-- > 0) {
 		struct page *t = page + (1UL << order);

@@ -352,11 +352,28 @@ static bool unmap_one(struct page *page, struct vm_area_struct *vma, uint64_t ad
 		set_page_dirty(page);
 	else if (old & _PAGE_DIRTY)
 		SetPageDirty(page);
-	/* anonymous pages need a swap entry to come back: the reclaim issue
-	 * stores it here (page->private holds it once in the swap cache) */
-	if (PageAnon(page)) {
+	if (PageAnon(page) && !PageSwapBacked(page)) {
+		/* MADV_FREE: a clean page just goes; written again, it stays */
+		if (old & _PAGE_DIRTY) {
+			pte_write(pte, old);
+			SetPageSwapBacked(page);
+			spin_unlock(ptl);
+			return false;
+		}
+		add_mm_counter(vma->vm_mm, MM_ANONPAGES, -1);
+	} else if (PageAnon(page)) {
+		/* anonymous pages need a swap entry to come back (page->private
+		 * holds it while the page is in the swap cache) */
 		swp_entry_t e = {page->private};
-		pte_write(pte, swp_entry_to_pte(e));
+		pteval_t swp = swp_entry_to_pte(e);
+		do_swap_dup_fn dup = vm_state(m)->swap_dup_pte;
+		/* each swap PTE holds a reference on the slot (swap_duplicate) */
+		if (!dup || dup(m, swp)) {
+			pte_write(pte, old);
+			spin_unlock(ptl);
+			return false;
+		}
+		pte_write(pte, swp);
 		add_mm_counter(vma->vm_mm, MM_ANONPAGES, -1);
 		add_mm_counter(vma->vm_mm, MM_SWAPENTS, 1);
 	} else {
@@ -370,8 +387,9 @@ static bool unmap_one(struct page *page, struct vm_area_struct *vma, uint64_t ad
 
 bool try_to_unmap(struct kmm_machine *m, struct page *page)
 {
-	/* anonymous pages can only go once they have a swap slot */
-	if (PageAnon(page) && !PageSwapCache(page))
+	/* anonymous pages can only go once they have a swap slot (or are
+	 * lazily freeable: MADV_FREE) */
+	if (PageAnon(page) && PageSwapBacked(page) && !PageSwapCache(page))
 		return false;
 	struct rmap_walk_control rwc = {.arg = NULL, .rmap_one = unmap_one};
 	rmap_walk(m, page, &rwc);
