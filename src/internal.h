@@ -379,5 +379,7 @@ void kmm_proc_show_iomem(struct kmm_machine *m, struct seq_buf *sb);
 extern const struct kmm_proc_table proc_slab_table;
 /* /proc/<pid>/ of every task (fs/proc_pid.c) */
 extern const struct kmm_proc_table proc_pid_table;
+/* /proc/swaps and /sys/kernel/debug/fail_swap_io/ (mm/swapfile.c) */
+extern const struct kmm_proc_table proc_swap_table;
 
 #endif /* KMM_SRC_INTERNAL_H */

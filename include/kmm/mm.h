@@ -104,15 +104,24 @@ struct kmm_task *kmm_task_find(struct kmm_machine *m, int pid);
  * NULL at the end. */
 struct kmm_task *kmm_task_next(struct kmm_machine *m, int after_pid);
 int kmm_task_pid(const struct kmm_task *t);
+/* The pid of the task that forked @t (0 for spawned tasks). */
+int kmm_task_ppid(const struct kmm_task *t);
 const char *kmm_task_comm(const struct kmm_task *t);
 /* 0 while alive; the signal that killed it otherwise (SIGSEGV, SIGBUS,
  * SIGKILL): a killed task stays listed (a zombie) until kmm_task_exit(). */
 int kmm_task_signal(const struct kmm_task *t);
 struct mm_struct *kmm_task_mm(const struct kmm_task *t);
+/* kill(): deliver signal @sig (1-64) as a fatal one: the task becomes a
+ * zombie (kmm_task_signal() says which signal) until kmm_task_exit().
+ * A task already dead keeps its first signal.  0 or -KMM_EINVAL. */
+int kmm_task_kill(struct kmm_task *t, int sig);
 
 /* Per-task fault counters (min_flt / maj_flt of /proc/PID/stat). */
 unsigned long kmm_task_min_flt(const struct kmm_task *t);
 unsigned long kmm_task_maj_flt(const struct kmm_task *t);
+/* Resident pages of the task's mm (anonymous + file + shmem: VmRSS of
+ * /proc/PID/status in pages); 0 once its mm is gone. */
+unsigned long kmm_task_rss(const struct kmm_task *t);
 
 /* ---- files ------------------------------------------------------------------------- */
 
@@ -156,6 +165,32 @@ int kmm_msync(struct kmm_task *t, uint64_t addr, uint64_t len, int flags);
  * the task is dead already.  Bytes before the faulting page were copied.
  */
 int kmm_access(struct kmm_task *t, uint64_t addr, void *buf, size_t len, int access);
+
+/* ---- swap ------------------------------------------------------------------------------------ */
+
+/*
+ * mkswap(8): make the host file @path a swap area of @size bytes (rounded
+ * down to whole pages, at least 10) with Linux's SWAPSPACE2 header (version
+ * 1, last_page, no bad pages, a random UUID).  The file is created if
+ * missing and truncated or extended to the size.  0, -KMM_EINVAL (too
+ * small), -KMM_EFBIG, or the host's error.
+ */
+int kmm_mkswap(const char *path, uint64_t size);
+/*
+ * swapon(2): swap anonymous memory to @path.  @prio 0..32767, or -1 for
+ * the next default priority (-2, -3, ...); higher priorities are used
+ * first, equal ones in turn.  0, or -KMM_EINVAL (bad header, too small,
+ * bad priority: the log says which), -KMM_EBUSY (already on),
+ * -KMM_EPERM (all 32 swap types in use), -KMM_ENOMEM, or the host's error.
+ */
+int kmm_swapon(struct kmm_machine *m, const char *path, int prio);
+/*
+ * swapoff(2): read every page of @path back into memory (all tasks' swap
+ * entries, the swap cache) and stop using it.  0, -KMM_EINVAL (not a swap
+ * device in use), or -KMM_ENOMEM / -KMM_EIO (memory ran out or a page
+ * could not be read: the device stays on, nothing is lost).
+ */
+int kmm_swapoff(struct kmm_machine *m, const char *path);
 
 /* ---- the MMU, for benchmarks and debugging ------------------------------------------ */
 

@@ -12,7 +12,7 @@
  */
 #include "internal.h"
 #include "kmm/vmalloc.h"
-#include "mm/vma.h"
+#include "mm/swap.h"
 
 #define K(x) ((unsigned long)(x) << (KMM_PAGE_SHIFT - 10))
 
@@ -137,7 +137,7 @@ void kmm_proc_show_meminfo(struct kmm_machine *m, struct seq_buf *sb)
 {
 	unsigned long totalram, free, available, cached, swapcache, buffers = 0;
 	unsigned long active_anon, inactive_anon, active_file, inactive_file, unevictable;
-	unsigned long sreclaimable, sunreclaim;
+	unsigned long sreclaimable, sunreclaim, swaptotal, swapfree;
 	struct direct_map dm;
 	struct kmm_vmalloc_info vmi;
 
@@ -148,6 +148,7 @@ void kmm_proc_show_meminfo(struct kmm_machine *m, struct seq_buf *sb)
 	free = free_pages_exact(m);
 	available = si_mem_available(m, free);
 	swapcache = gnps(m, NR_SWAPCACHE);
+	si_swapinfo(m, &swaptotal, &swapfree);
 	{
 		long c = global_node_page_state(m, NR_FILE_PAGES) - (long)swapcache - (long)buffers;
 		cached = c < 0 ? 0 : (unsigned long)c;
@@ -174,8 +175,8 @@ void kmm_proc_show_meminfo(struct kmm_machine *m, struct seq_buf *sb)
 	show_val_kb(sb, "Inactive(file): ", inactive_file);
 	show_val_kb(sb, "Unevictable:    ", unevictable);
 	show_val_kb(sb, "Mlocked:        ", (unsigned long)global_zone_page_state(m, NR_MLOCK));
-	show_val_kb(sb, "SwapTotal:      ", 0);
-	show_val_kb(sb, "SwapFree:       ", 0);
+	show_val_kb(sb, "SwapTotal:      ", swaptotal);
+	show_val_kb(sb, "SwapFree:       ", swapfree);
 	show_val_kb(sb, "Dirty:          ", gnps(m, NR_FILE_DIRTY));
 	show_val_kb(sb, "Writeback:      ", gnps(m, NR_WRITEBACK));
 	show_val_kb(sb, "AnonPages:      ", gnps(m, NR_ANON_MAPPED));

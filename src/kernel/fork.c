@@ -36,8 +36,7 @@ static void task_link(struct kmm_machine *m, struct kmm_task *t)
 		pid = pid >= 4194303 ? 1 : pid + 1;
 		bool used = false;
 		struct list_head *pos;
-		list_for_each(pos, &vs->tasks)
-		{
+		list_for_each (pos, &vs->tasks) {
 			if (list_entry(pos, struct kmm_task, tasks)->pid == pid) {
 				used = true;
 				break;
@@ -50,8 +49,7 @@ static void task_link(struct kmm_machine *m, struct kmm_task *t)
 	vs->last_pid = pid;
 	/* keep the list sorted by pid */
 	struct list_head *pos;
-	list_for_each(pos, &vs->tasks)
-	{
+	list_for_each (pos, &vs->tasks) {
 		if (list_entry(pos, struct kmm_task, tasks)->pid > pid)
 			break;
 	}
@@ -154,6 +152,7 @@ int kmm_task_fork(struct kmm_task *parent, const char *comm, struct kmm_task **c
 	if (!t)
 		return -KMM_ENOMEM;
 	t->oom_score_adj = parent->oom_score_adj;
+	t->ppid = parent->pid;
 	t->mm = mm_alloc(m);
 	if (!t->mm) {
 		kmm_kmem_cache_free(vm_state(m)->task_cachep, t);
@@ -221,8 +220,7 @@ struct kmm_task *kmm_task_next(struct kmm_machine *m, int after_pid)
 	struct kmm_task *found = NULL;
 	spin_lock(&vs->tasks_lock);
 	struct list_head *pos;
-	list_for_each(pos, &vs->tasks)
-	{
+	list_for_each (pos, &vs->tasks) {
 		struct kmm_task *t = list_entry(pos, struct kmm_task, tasks);
 		if (t->pid > after_pid) {
 			found = t;
@@ -243,6 +241,10 @@ int kmm_task_pid(const struct kmm_task *t)
 {
 	return t->pid;
 }
+int kmm_task_ppid(const struct kmm_task *t)
+{
+	return t->ppid;
+}
 const char *kmm_task_comm(const struct kmm_task *t)
 {
 	return t->comm;
@@ -255,6 +257,15 @@ struct mm_struct *kmm_task_mm(const struct kmm_task *t)
 {
 	return t->mm;
 }
+int kmm_task_kill(struct kmm_task *t, int sig)
+{
+	if (!t)
+		return -KMM_ESRCH;
+	if (sig <= 0 || sig > 64)
+		return -KMM_EINVAL;
+	task_kill(t, sig);
+	return 0;
+}
 unsigned long kmm_task_min_flt(const struct kmm_task *t)
 {
 	return atomic_load(&((struct kmm_task *)t)->min_flt);
@@ -262,6 +273,12 @@ unsigned long kmm_task_min_flt(const struct kmm_task *t)
 unsigned long kmm_task_maj_flt(const struct kmm_task *t)
 {
 	return atomic_load(&((struct kmm_task *)t)->maj_flt);
+}
+unsigned long kmm_task_rss(const struct kmm_task *t)
+{
+	struct mm_struct *mm = t->mm;
+
+	return mm ? get_mm_rss(mm) : 0;
 }
 
 /* ---- files -------------------------------------------------------------------------- */

@@ -62,7 +62,7 @@ const struct kmm_sysctl kmm_sysctl_table[] = {
 	{ "vm/dirty_expire_centisecs", vm_dirty_expire_centisecs, 1, 0, INT_MAX, NULL, NULL },
 	{ "vm/dirty_writeback_centisecs", vm_dirty_writeback_centisecs, 1, 0, INT_MAX,
 	  filemap_wakeup_flusher, NULL },
-	{ "vm/drop_caches", vm_drop_caches, 1, 1, 3, drop_caches_sysctl, NULL },
+	{ "vm/drop_caches", vm_drop_caches, 1, 0, 4, drop_caches_sysctl, NULL },
 	{ "vm/lowmem_reserve_ratio", vm_lowmem_reserve_ratio, MAX_NR_ZONES, 0, INT_MAX,
 	  setup_per_zone_lowmem_reserve, NULL },
 	{ "vm/max_map_count", vm_max_map_count, 1, 0, INT_MAX, NULL, NULL },

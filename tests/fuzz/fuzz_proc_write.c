@@ -10,7 +10,10 @@
  * (for every writable file today an empty write is a refused no-op), so
  * files added later are fuzzed without changes here.
  * A cache with every slab_debug check on and a few live objects in it and
- * in kmalloc caches give validate and shrink something to look at.
+ * in kmalloc caches give validate and shrink something to look at; a task
+ * and its forked child, with anonymous, shared and read-only mappings, give
+ * /proc/<pid>/ (oom_score_adj is writable; maps, smaps and status are read
+ * by the arbitrary-path mode).
  *
  * Input: the first byte chooses the target, the rest is written.
  *   0xff           the rest is "PATH\0DATA": stat, read, list and write an
@@ -39,6 +42,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "kmm/mm.h"
 #include "kmm/slab.h"
 
 #define BOOT_CMDLINE "quiet mem=32M nr_cpus=2"
@@ -459,6 +463,21 @@ static void fuzz_path(const char *path, const char *data, size_t len)
 
 /* ---- the target --------------------------------------------------------------------------- */
 
+/*
+ * At exit (libFuzzer's -runs= reached): shut the machine down, so that its
+ * threads (the flusher) are joined and their host memory freed before
+ * LeakSanitizer looks (it does not scan the simulated RAM that points to
+ * them).
+ */
+static void teardown(void)
+{
+	if (!m)
+		return;
+	kmm_cpu_leave(m);
+	kmm_machine_shutdown(m);
+	m = NULL;
+}
+
 static void setup(void)
 {
 	static const struct kmm_boot_opts opts = { discard_console, NULL };
@@ -475,6 +494,7 @@ static void setup(void)
 	}
 	if (kmm_cpu_enter(m, 0) != 0)
 		abort();
+	atexit(teardown);
 
 	/* live objects: partial slabs for validate and shrink to walk */
 	debug_cache = kmm_kmem_cache_create(m, "fuzz_debug", 72, 0,
@@ -495,6 +515,25 @@ static void setup(void)
 			kmm_kmem_cache_free(debug_cache, c);
 		}
 	}
+
+	/* tasks with memory: /proc/<pid>/ */
+	struct kmm_task *t = kmm_task_spawn(m, "fuzz"), *child;
+	if (!t)
+		abort();
+	long a = kmm_mmap(t, 0, 64 * KMM_PAGE_SIZE, KMM_PROT_READ | KMM_PROT_WRITE,
+			  KMM_MAP_PRIVATE | KMM_MAP_ANONYMOUS, -1, 0);
+	long s = kmm_mmap(t, 0, 8 * KMM_PAGE_SIZE, KMM_PROT_READ | KMM_PROT_WRITE,
+			  KMM_MAP_SHARED | KMM_MAP_ANONYMOUS, -1, 0);
+	if (a < 0 || s < 0 ||
+	    kmm_mmap(t, 0, KMM_PAGE_SIZE, KMM_PROT_READ, KMM_MAP_PRIVATE | KMM_MAP_ANONYMOUS, -1,
+		     0) < 0)
+		abort();
+	static char bytes[16 * KMM_PAGE_SIZE];
+	memset(bytes, 0x5a, sizeof(bytes));
+	if (kmm_access(t, (uint64_t)a, bytes, sizeof(bytes), KMM_ACCESS_WRITE) ||
+	    kmm_access(t, (uint64_t)s, bytes, 2 * KMM_PAGE_SIZE, KMM_ACCESS_WRITE) ||
+	    kmm_task_fork(t, "fuzz-child", &child))
+		abort();
 
 	walk("/");
 	if (!nr_global || !nr_cache)

@@ -93,6 +93,7 @@ static int boot_main(int argc, char **argv)
 	}
 
 	cli_shell_init(&sh, m);
+	sh.con = &con;
 	if (nr_src == 0) {
 		if (isatty(STDIN_FILENO)) {
 			sh.interactive = true;

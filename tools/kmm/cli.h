@@ -82,6 +82,13 @@ struct cli_obj_var {
 	struct cli_obj *objs;
 };
 
+/* A shell variable ($NAME): set by the as=VAR of spawn, fork, mmap, ... */
+#define CLI_VAR_NAME_MAX 32
+struct cli_var {
+	char name[CLI_VAR_NAME_MAX];
+	char value[64];
+};
+
 /* A cache made by kmem_cache_create, under the name it was created with. */
 struct cli_cache_ref {
 	char name[32];
@@ -104,6 +111,11 @@ struct cli_shell {
 	unsigned next_obj_name;
 	struct cli_cache_ref *caches;
 	size_t nr_caches, cap_caches;
+
+	struct cli_var *svars; /* shell variables, for $NAME */
+	size_t nr_svars, cap_svars;
+	/* the boot console, if any: tells whether a kernel report reached it */
+	struct cli_console *con;
 };
 
 struct cli_cmd {
@@ -120,6 +132,10 @@ extern const struct cli_cmd cli_cmd_alloc_pages, cli_cmd_free_pages, cli_cmd_all
 extern const struct cli_cmd cli_cmd_slabtop, cli_cmd_kmem_cache_create, cli_cmd_kmem_cache_alloc,
 	cli_cmd_kmem_cache_free, cli_cmd_kmem_cache_destroy, cli_cmd_kmalloc, cli_cmd_kfree;
 extern const struct cli_cmd cli_cmd_dmesg, cli_cmd_sleep, cli_cmd_help, cli_cmd_exit, cli_cmd_quit;
+extern const struct cli_cmd cli_cmd_spawn, cli_cmd_fork, cli_cmd_kill, cli_cmd_ps;
+extern const struct cli_cmd cli_cmd_mmap, cli_cmd_munmap, cli_cmd_mprotect, cli_cmd_mremap,
+	cli_cmd_madvise, cli_cmd_msync, cli_cmd_mlock, cli_cmd_munlock, cli_cmd_brk, cli_cmd_fill,
+	cli_cmd_check, cli_cmd_write, cli_cmd_read, cli_cmd_tlb;
 
 void cli_shell_init(struct cli_shell *sh, struct kmm_machine *m);
 /* Frees every remembered block and the shell's own memory. */
@@ -150,6 +166,30 @@ int cli_run_script_text(struct cli_shell *sh, const char *origin, const char *te
 int cli_run_script_file(struct cli_shell *sh, const char *path, bool *quit);
 /* The interactive shell on a terminal (libedit); returns the exit status. */
 int cli_interactive(struct cli_shell *sh);
+
+/* ---- shell variables (shell.c) -------------------------------------------------- */
+
+/* A valid variable name: a letter or '_', then letters, digits, '_'; < 32. */
+bool cli_valid_var_name(const char *name);
+/* Set $NAME (created or replaced); false if out of memory. */
+bool cli_var_set(struct cli_shell *sh, const char *name, const char *value);
+/* The value of $NAME, or NULL if unset. */
+const char *cli_var_get(struct cli_shell *sh, const char *name);
+
+/* ---- tasks (cmd_task.c) ------------------------------------------------------------ */
+
+struct kmm_task;
+/*
+ * The task a TASK argument names (a pid, usually from $VAR), or NULL after
+ * setting the error "CMD: no such task: ARG".
+ */
+struct kmm_task *cli_task_arg(struct cli_shell *sh, const char *cmd, const char *arg);
+/* "CMD: Cannot allocate memory (ENOMEM)"; returns CLI_ERR. */
+int cli_errno_error(struct cli_shell *sh, const char *cmd, long negerr);
+/* The errno's name ("ENOMEM"), or NULL. */
+const char *cli_errno_name(long negerr);
+/* The signal's name ("SIGSEGV"), or NULL. */
+const char *cli_signal_name(int sig);
 
 /* ---- remembered allocations (cmd_pages.c) -------------------------------------- */
 
@@ -200,6 +240,13 @@ const char *cli_strerror(long negerr);
 /* Parse a whole unsigned/signed decimal (or 0x) number; false if malformed. */
 bool cli_parse_ulong(const char *s, unsigned long *out);
 bool cli_parse_long(const char *s, long *out);
+/*
+ * An address or size: numbers (decimal or 0x hex) with an optional K, M, G
+ * or T suffix (binary multiples), joined by '+' and '-': "0x7f0000001000",
+ * "64K", "$A+4K-16" once $A is substituted.  False if malformed, if it
+ * overflows or if the result is negative.
+ */
+bool cli_parse_size_expr(const char *s, uint64_t *out);
 
 /* Top-level `kmm help` (help.c). */
 void cli_print_tool_usage(FILE *out);
@@ -214,5 +261,6 @@ const struct cli_tool_cmd *cli_find_tool_command(const char *name);
 extern const struct cli_tool_cmd cli_tool_demo; /* demo.c */
 extern const struct cli_tool_cmd cli_tool_boot; /* boot.c */
 extern const struct cli_tool_cmd cli_tool_help; /* help.c */
+extern const struct cli_tool_cmd cli_tool_replay; /* replay.c */
 
 #endif /* KMM_TOOLS_CLI_H */

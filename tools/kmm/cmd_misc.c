@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tools/kmm/cmd_misc.c - the shell's small commands: dmesg, sleep,
- * exit and quit.
+ * exit (which also reaps a task: `exit TASK`) and quit.
  */
 #include "cli.h"
 
+#include "kmm/mm.h"
+
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -97,23 +100,62 @@ const struct cli_cmd cli_cmd_sleep = {
 
 static int cmd_exit(struct cli_shell *sh, int argc, char **argv)
 {
+	bool quit = !strcmp(argv[0], "quit");
+	const struct cli_cmd *me = quit ? &cli_cmd_quit : &cli_cmd_exit;
 	long status = 0;
-	if (argc > 2 ||
-	    (argc == 2 && (!cli_parse_long(argv[1], &status) || status < 0 || status > 255)))
-		return cli_usage(sh, !strcmp(argv[0], "quit") ? &cli_cmd_quit : &cli_cmd_exit,
-				 "expected a status 0-255");
+
+	if (argc > 2)
+		return cli_usage(sh, me, "too many arguments");
+	if (argc == 2 && !quit) {
+		struct kmm_task *t = NULL;
+		long pid;
+
+		/* `exit TASK`: the argument names a task (live or zombie): reap it */
+		if (cli_parse_long(argv[1], &pid) && pid > 0 && pid <= INT_MAX)
+			t = kmm_task_find(sh->m, (int)pid);
+		if (t) {
+			kmm_task_exit(t);
+			return CLI_OK;
+		}
+	}
+	if (argc == 2 && (!cli_parse_long(argv[1], &status) || status < 0 || status > 255))
+		return cli_usage(sh, me,
+				 quit ? "expected a status 0-255" :
+					"expected a status 0-255 or the pid of a task");
 	sh->exit_status = (int)status;
 	return CLI_QUIT;
 }
 
-#define EXIT_DOC(n)                                                                              \
-	{                                                                                        \
-		.name = n, .synopsis = n " [STATUS]",                                            \
-		.summary = "leave the shell (and shut the machine down)",                        \
-		.description = "Stops reading commands.  kmm shuts the machine down and exits\n" \
-			       "with STATUS (default 0).  `exit` and `quit` are the same.",      \
-		.examples = n "\n" n " 3",                                                       \
-	}
+const struct cli_cmd cli_cmd_exit = {
+	.doc = {
+		.name = "exit",
+		.synopsis = "exit [STATUS]\nexit TASK",
+		.summary = "leave the shell, or reap a task (exit TASK)",
+		.description =
+			"With no argument, or a STATUS that is not the pid of a task, stops\n"
+			"reading commands: kmm shuts the machine down and exits with STATUS\n"
+			"(default 0).\n"
+			"\n"
+			"When the argument is the pid of a task, running or zombie (as\n"
+			"`exit $A` gives after `spawn app as=A`), that task exits instead:\n"
+			"its mappings are unmapped (dirty shared file pages written back),\n"
+			"its page tables and memory freed, and it leaves the task list, as\n"
+			"exit() and the parent's wait() would do; the shell goes on.  So a\n"
+			"number is a task first: to leave with a status while a task with\n"
+			"that pid exists, use `quit STATUS`, which always leaves.",
+		.examples = "exit\nexit 3\nspawn app as=A; exit $A",
+	},
+	.run = cmd_exit,
+};
 
-const struct cli_cmd cli_cmd_exit = { .doc = EXIT_DOC("exit"), .run = cmd_exit };
-const struct cli_cmd cli_cmd_quit = { .doc = EXIT_DOC("quit"), .run = cmd_exit };
+const struct cli_cmd cli_cmd_quit = {
+	.doc = {
+		.name = "quit",
+		.synopsis = "quit [STATUS]",
+		.summary = "leave the shell (and shut the machine down)",
+		.description = "Stops reading commands.  kmm shuts the machine down and exits\n"
+			       "with STATUS (default 0), whatever tasks exist.",
+		.examples = "quit\nquit 3",
+	},
+	.run = cmd_exit,
+};

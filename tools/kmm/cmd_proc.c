@@ -53,10 +53,13 @@ const struct cli_cmd cli_cmd_cat = {
 			"/proc/zoneinfo (watermarks and counters per zone), /proc/meminfo,\n"
 			"/proc/vmstat, /proc/sys/vm/* (tunables, writable with echo),\n"
 			"/proc/slabinfo (slab caches; `echo NAME LIMIT BATCHCOUNT SHARED >\n"
-			"/proc/slabinfo` retunes one), /sys/kernel/slab/CACHE/* (one cache).",
+			"/proc/slabinfo` retunes one), /sys/kernel/slab/CACHE/* (one cache),\n"
+			"/proc/PID/maps, smaps, smaps_rollup and status (a task's mappings\n"
+			"and memory; `ls /proc` lists the pids), /proc/PID/oom_score_adj.",
 		.examples =
 			"cat /proc/buddyinfo\n"
-			"cat /proc/sys/vm/min_free_kbytes /proc/sys/vm/watermark_scale_factor",
+			"cat /proc/sys/vm/min_free_kbytes /proc/sys/vm/watermark_scale_factor\n"
+			"spawn app as=A; cat /proc/$A/status",
 	},
 	.run = cmd_cat,
 };

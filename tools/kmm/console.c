@@ -201,3 +201,84 @@ bool cli_parse_long(const char *s, long *out)
 	*out = v;
 	return true;
 }
+
+/* One term of a size expression: digits (or 0x hex digits) and a suffix. */
+static bool parse_size_term(const char **sp, uint64_t *out)
+{
+	const char *s = *sp;
+	unsigned shift = 0;
+	uint64_t v = 0;
+	int base = 10, nd = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	for (;; s++, nd++) {
+		int d;
+		if (isdigit((unsigned char)*s))
+			d = *s - '0';
+		else if (base == 16 && isxdigit((unsigned char)*s))
+			d = tolower((unsigned char)*s) - 'a' + 10;
+		else
+			break;
+		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return false;
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+	if (!nd)
+		return false;
+	switch (*s) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		break;
+	}
+	if (shift) {
+		s++;
+		if (v > (UINT64_MAX >> shift))
+			return false;
+		v <<= shift;
+	}
+	*sp = s;
+	*out = v;
+	return true;
+}
+
+bool cli_parse_size_expr(const char *s, uint64_t *out)
+{
+	uint64_t total, term;
+
+	if (!s || !parse_size_term(&s, &total))
+		return false;
+	while (*s == '+' || *s == '-') {
+		char op = *s++;
+		if (!parse_size_term(&s, &term))
+			return false;
+		if (op == '+') {
+			if (total > UINT64_MAX - term)
+				return false;
+			total += term;
+		} else {
+			if (term > total)
+				return false;
+			total -= term;
+		}
+	}
+	if (*s)
+		return false;
+	*out = total;
+	return true;
+}

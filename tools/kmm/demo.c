@@ -11,15 +11,17 @@
  * A chapter must leave the machine as it found it (free what it
  * allocated) and run without a terminal in well under a second or two.
  *
- * To add a chapter (slab, virtual memory, reclaim, ...): write a
+ * To add a chapter (reclaim, ...): write a
  * `static int chapter_NAME(struct demo *d)` returning 0 (or -1 after
  * printing why it could not go on) and add it to chapters[] below.
  */
 #include "cli.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct demo {
 	struct kmm_machine *m;
@@ -627,6 +629,195 @@ static int chapter_slab(struct demo *d)
 	return 0;
 }
 
+/* ---- chapter: processes and virtual memory ----------------------------------------------- */
+
+/* Print the lines of @path whose field name is one of @fields ("VmRSS", ...). */
+static int show_fields(struct demo *d, const char *shown, const char *path,
+		       const char *const *fields)
+{
+	char *text = read_file(d, path);
+	if (!text)
+		return -1;
+	printf("kmm# cat %s    (excerpt)\n", shown);
+	for (const char *l = text; l; l = next_line(l))
+		for (const char *const *f = fields; *f; f++)
+			if (starts_with(l, *f) && l[strlen(*f)] == ':')
+				print_line(l);
+	free(text);
+	return 0;
+}
+
+/* The number after "FIELD:" in @path (kB in status and smaps), or 0. */
+static unsigned long read_field(struct demo *d, const char *path, const char *field,
+				const char *vma)
+{
+	char *text = read_file(d, path);
+	unsigned long v = 0;
+	bool in_vma = !vma;
+	if (!text)
+		return 0;
+	for (const char *l = text; l; l = next_line(l)) {
+		if (vma && isxdigit((unsigned char)l[0]) && strchr(l, '-') &&
+		    strchr(l, '-') < strchr(l, ' '))
+			in_vma = starts_with(l, vma);
+		if (in_vma && starts_with(l, field) && l[strlen(field)] == ':') {
+			v = strtoul(l + strlen(field) + 1, NULL, 10);
+			break;
+		}
+	}
+	free(text);
+	return v;
+}
+
+/* The smaps entry of the VMA at @vma (hex address without 0x): its header and @fields. */
+static int show_smaps_vma(struct demo *d, const char *shown, const char *path, const char *vma,
+			  const char *const *fields)
+{
+	char *text = read_file(d, path);
+	bool in_vma = false;
+	if (!text)
+		return -1;
+	printf("kmm# cat %s    (excerpt)\n", shown);
+	for (const char *l = text; l; l = next_line(l)) {
+		if (isxdigit((unsigned char)l[0]) && strchr(l, '-') &&
+		    strchr(l, '-') < strchr(l, ' ')) {
+			in_vma = starts_with(l, vma);
+			if (in_vma)
+				print_line(l);
+			continue;
+		}
+		if (!in_vma)
+			continue;
+		for (const char *const *f = fields; *f; f++)
+			if (starts_with(l, *f) && l[strlen(*f)] == ':')
+				print_line(l);
+	}
+	free(text);
+	return 0;
+}
+
+/* /proc/vmstat's pgfault, shown as an excerpt. */
+static unsigned long vmstat_pgfault(struct demo *d)
+{
+	char *text = read_file(d, "/proc/vmstat");
+	unsigned long v = 0;
+	if (!text)
+		return 0;
+	printf("kmm# cat /proc/vmstat    (excerpt)\n");
+	for (const char *l = text; l; l = next_line(l)) {
+		if (starts_with(l, "pgfault ")) {
+			v = strtoul(l + 8, NULL, 10);
+			print_line(l);
+		}
+	}
+	free(text);
+	return v;
+}
+
+static int chapter_vm(struct demo *d)
+{
+	static const char *const status_fields[] = { "VmSize", "VmRSS", "RssAnon", "VmPTE", NULL };
+	static const char *const smaps_fields[] = { "Rss",	     "Pss",	  "Shared_Dirty",
+						    "Private_Dirty", "Anonymous", NULL };
+	char path[64], ppath[64], cpath[64], vma[32], tmpl[] = "/tmp/kmm-demo-XXXXXX", cmd[256];
+	const char *a, *buf, *c;
+	unsigned long f0, f1, rss0, rss1;
+	int rc = -1, fd;
+	FILE *fp;
+
+	step(d, "A process sees virtual memory: mmap() only reserves addresses; physical pages "
+		"come when it first touches them (a page fault). Start a task and map 1 MiB of "
+		"anonymous memory:");
+	if (run(d, "spawn app as=A") || run(d, "mmap $A 1M as=buf"))
+		return -1;
+	a = cli_var_get(&d->sh, "A");
+	buf = cli_var_get(&d->sh, "buf");
+	if (!a || !buf)
+		return -1;
+	snprintf(ppath, sizeof(ppath), "/proc/%s/status", a);
+	snprintf(vma, sizeof(vma), "%s", buf + 2); /* the maps line starts with it, without 0x */
+	rss0 = read_field(d, ppath, "VmRSS", NULL);
+	if (show_fields(d, "/proc/$A/status", ppath, status_fields))
+		return -1;
+	note(d, "1024 KiB of address space (VmSize), but only %lu KiB resident (VmRSS).", rss0);
+
+	step(d, "Write 256 KiB of it through the MMU: each first touch of a page faults, and the "
+		"kernel maps a fresh zeroed page there:");
+	f0 = vmstat_pgfault(d);
+	if (run(d, "fill $A $buf 256K 1"))
+		return -1;
+	f1 = vmstat_pgfault(d);
+	rss1 = read_field(d, ppath, "VmRSS", NULL);
+	if (show_fields(d, "/proc/$A/status", ppath, status_fields))
+		return -1;
+	note(d,
+	     "VmRSS grew from %lu to %lu KiB, and /proc/vmstat's pgfault by %lu: one fault per "
+	     "4 KiB page (VmPTE counts the page tables the faults filled in).",
+	     rss0, rss1, f1 - f0);
+
+	step(d, "fork() the task. The child gets the same memory without a copy: both map the "
+		"same pages, write-protected, and each page counts half in each one's Pss "
+		"(proportional set size):");
+	if (run(d, "fork $A child as=C"))
+		return -1;
+	c = cli_var_get(&d->sh, "C");
+	if (!c)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%s/smaps", a);
+	snprintf(cpath, sizeof(cpath), "/proc/%s/smaps", c);
+	if (show_smaps_vma(d, "/proc/$A/smaps", path, vma, smaps_fields) ||
+	    show_smaps_vma(d, "/proc/$C/smaps", cpath, vma, smaps_fields))
+		return -1;
+
+	step(d, "The child writes the first 64 KiB: each write faults, and copy-on-write gives "
+		"the child its own copy of the page:");
+	if (run(d, "fill $C $buf 64K 2") ||
+	    show_smaps_vma(d, "/proc/$A/smaps", path, vma, smaps_fields) ||
+	    show_smaps_vma(d, "/proc/$C/smaps", cpath, vma, smaps_fields))
+		return -1;
+	note(d, "16 pages are now private to each task (whole in their Pss), 48 still shared. "
+		"Each task sees its own data (check is silent when every byte matches):");
+	if (run(d, "check $A $buf 256K 1") || run(d, "check $C $buf 64K 2"))
+		return -1;
+
+	step(d, "A shared file mapping: writes land in the page cache, and msync() writes them "
+		"to the file. Map a 4 KiB host file, write into it, and sync:");
+	fd = mkstemp(tmpl);
+	if (fd < 0 || (fp = fdopen(fd, "w+")) == NULL) {
+		fprintf(stderr, "kmm demo: cannot create a file in /tmp\n");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	for (int i = 0; i < 4096; i++)
+		fputc(i % 64 == 63 ? '\n' : '.', fp);
+	fflush(fp);
+	printf("host$ head -c 40 %s\n%.40s\n", tmpl, "........................................");
+	snprintf(cmd, sizeof(cmd), "mmap $A 4K flags=shared file=%s as=f", tmpl);
+	if (run(d, cmd) || run(d, "write $A $f 'written by a simulated process'") ||
+	    run(d, "msync $A $f 4K"))
+		goto out;
+	{
+		char head[64] = "";
+		size_t n;
+		rewind(fp);
+		n = fread(head, 1, 40, fp);
+		head[n] = '\0';
+		printf("host$ head -c 40 %s\n%s\n", tmpl, head);
+	}
+	note(d, "The bytes went from the task's store, through the MMU, into a page of the "
+		"machine's page cache, and msync wrote that page to the host file.");
+
+	step(d, "Exit both tasks: their pages and page tables go back to the allocator.");
+	if (run(d, "exit $C") || run(d, "exit $A") || run(d, "ps"))
+		goto out;
+	rc = 0;
+out:
+	fclose(fp);
+	unlink(tmpl);
+	return rc;
+}
+
 /* ---- chapter: the summary in /proc/meminfo ------------------------------------------------ */
 
 static int chapter_meminfo(struct demo *d)
@@ -659,6 +850,7 @@ static const struct demo_chapter chapters[] = {
 	{ "zones", "pageblocks, migrate types and watermarks", chapter_zones },
 	{ "failure", "an allocation failure and its report", chapter_failure },
 	{ "slab", "slab caches, kmalloc and a double free", chapter_slab },
+	{ "vm", "processes: page faults, fork and copy-on-write, a file mapping", chapter_vm },
 	{ "meminfo", "the summary in /proc/meminfo", chapter_meminfo },
 };
 #define NR_CHAPTERS (sizeof(chapters) / sizeof(chapters[0]))
@@ -732,6 +924,7 @@ static int demo_main(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	cli_shell_init(&d.sh, d.m);
+	d.sh.con = &d.con;
 
 	for (size_t i = 0; i < nr_todo; i++) {
 		printf("\n---- %s ----\n", todo[i]->title);
@@ -766,7 +959,8 @@ const struct cli_tool_cmd cli_tool_demo = {
 			"order in /proc/buddyinfo, how an allocation splits a block and how\n"
 			"freeing merges it back, pageblocks and watermarks, what an\n"
 			"allocation failure looks like, slab caches and kmalloc (and a\n"
-			"double free caught), and /proc/meminfo.\n"
+			"double free caught), processes faulting memory in, fork and\n"
+			"copy-on-write, a shared file mapping, and /proc/meminfo.\n"
 			"\n"
 			"With CHAPTER names only those chapters run, in the order given.\n"
 			"Needs no terminal and takes a second or two.",

@@ -132,7 +132,9 @@ static int cmd_help(struct cli_shell *sh, int argc, char **argv)
 		print_shell_listing(sh->out);
 		fprintf(sh->out, "\nCommands are separated by newlines or ';'.  Quotes and "
 				 "backslashes work as in sh;\n'#' starts a comment; `> PATH` "
-				 "writes a command's output to a /proc or /sys file.\n");
+				 "writes a command's output to a /proc or /sys file;\n$VAR "
+				 "is a shell variable (set by the as=VAR of spawn, fork, mmap, "
+				 "mremap).\n");
 		return CLI_OK;
 	}
 	c = cli_find_command(argv[1]);

@@ -82,14 +82,110 @@ static void words_push(struct words *w, char *word)
 	w->argv[w->argc] = NULL;
 }
 
+/* ---- shell variables ------------------------------------------------------------ */
+
+bool cli_valid_var_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= CLI_VAR_NAME_MAX || (!isalpha((unsigned char)name[0]) && name[0] != '_'))
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return false;
+	return true;
+}
+
+const char *cli_var_get(struct cli_shell *sh, const char *name)
+{
+	for (size_t i = 0; i < sh->nr_svars; i++)
+		if (!strcmp(sh->svars[i].name, name))
+			return sh->svars[i].value;
+	return NULL;
+}
+
+bool cli_var_set(struct cli_shell *sh, const char *name, const char *value)
+{
+	struct cli_var *v = NULL;
+
+	for (size_t i = 0; i < sh->nr_svars && !v; i++)
+		if (!strcmp(sh->svars[i].name, name))
+			v = &sh->svars[i];
+	if (!v) {
+		if (sh->nr_svars == sh->cap_svars) {
+			size_t cap = sh->cap_svars ? sh->cap_svars * 2 : 16;
+			struct cli_var *nv = realloc(sh->svars, cap * sizeof(*nv));
+			if (!nv)
+				return false;
+			sh->svars = nv;
+			sh->cap_svars = cap;
+		}
+		v = &sh->svars[sh->nr_svars++];
+		snprintf(v->name, sizeof(v->name), "%s", name);
+	}
+	snprintf(v->value, sizeof(v->value), "%s", value);
+	return true;
+}
+
+/*
+ * Expand the "$NAME" or "${NAME}" at *pp into @cur and move *pp past it.
+ * A '$' not followed by a name is kept as it is.  Returns 0, or -1 with a
+ * message in @err (an unset variable is an error, as with `set -u`).
+ */
+static int expand_var(struct cli_shell *sh, const char **pp, struct strbuf *cur, char *err,
+		      size_t errlen)
+{
+	const char *p = *pp + 1, *value;
+	char name[CLI_VAR_NAME_MAX];
+	bool brace = *p == '{';
+	size_t n = 0;
+
+	if (brace)
+		p++;
+	if (!isalpha((unsigned char)*p) && *p != '_') {
+		if (brace) {
+			snprintf(err, errlen, "bad substitution: '${'");
+			return -1;
+		}
+		sb_putc(cur, '$');
+		*pp += 1;
+		return 0;
+	}
+	while (isalnum((unsigned char)p[n]) || p[n] == '_')
+		n++;
+	if (n >= sizeof(name)) {
+		snprintf(err, errlen, "%.*s: variable name too long", (int)n, p);
+		return -1;
+	}
+	memcpy(name, p, n);
+	name[n] = '\0';
+	p += n;
+	if (brace && *p++ != '}') {
+		snprintf(err, errlen, "bad substitution: '${%s' needs a '}'", name);
+		return -1;
+	}
+	value = cli_var_get(sh, name);
+	if (!value) {
+		snprintf(err, errlen, "%s: unbound variable", name);
+		return -1;
+	}
+	for (; *value; value++)
+		sb_putc(cur, *value);
+	*pp = p;
+	return 0;
+}
+
 /*
  * Split @line into words as a POSIX shell would for simple commands:
  * blanks separate words; '...' is literal; "..." allows \" and \\; a
- * backslash outside quotes escapes the next character; '#' at the start of
- * a word begins a comment; '>' and '>>' outside quotes redirect output to
- * the next word.  Returns 0, or -1 with a message in @err.
+ * backslash outside quotes escapes the next character; $NAME and ${NAME}
+ * outside single quotes are replaced by the shell variable's value; '#' at
+ * the start of a word begins a comment; '>' and '>>' outside quotes
+ * redirect output to the next word.  Returns 0, or -1 with a message in
+ * @err.
  */
-static int split_words(const char *line, struct words *w, char *err, size_t errlen)
+static int split_words(struct cli_shell *sh, const char *line, struct words *w, char *err,
+		       size_t errlen)
 {
 	struct strbuf cur = { 0 };
 	bool in_word = false;
@@ -145,7 +241,12 @@ static int split_words(const char *line, struct words *w, char *err, size_t errl
 		if (c == '"') {
 			p++;
 			while (*p && *p != '"') {
-				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+				if (*p == '$') {
+					if (expand_var(sh, &p, &cur, err, errlen) < 0)
+						goto fail;
+					continue;
+				}
+				if (*p == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == '$'))
 					p++;
 				sb_putc(&cur, *p++);
 			}
@@ -159,6 +260,11 @@ static int split_words(const char *line, struct words *w, char *err, size_t errl
 		if (c == '\\' && p[1]) {
 			sb_putc(&cur, p[1]);
 			p += 2;
+			continue;
+		}
+		if (c == '$') {
+			if (expand_var(sh, &p, &cur, err, errlen) < 0)
+				goto fail;
 			continue;
 		}
 		sb_putc(&cur, c);
@@ -194,6 +300,9 @@ void cli_shell_destroy(struct cli_shell *sh)
 	free(sh->groups);
 	sh->groups = NULL;
 	sh->cap_groups = 0;
+	free(sh->svars);
+	sh->svars = NULL;
+	sh->nr_svars = sh->cap_svars = 0;
 }
 
 int cli_error(struct cli_shell *sh, const char *fmt, ...)
@@ -268,7 +377,7 @@ int cli_run_line(struct cli_shell *sh, const char *line)
 	int rc;
 
 	sh->err[0] = '\0';
-	if (split_words(line, &w, err, sizeof(err)) < 0)
+	if (split_words(sh, line, &w, err, sizeof(err)) < 0)
 		return cli_error(sh, "%s", err);
 	if (w.argc == 0) {
 		rc = w.redir ? cli_error(sh, "syntax error: no command before '>'") : CLI_OK;
