@@ -41,6 +41,7 @@ struct bench_thread {
 	unsigned idx; /* 0 .. nr_threads-1 */
 	unsigned nr_threads;
 	struct kmm_machine *m; /* NULL unless impl->needs_machine */
+	int cpu;	       /* the CPU slot the thread is bound to (-1: none) */
 	void *shared;	       /* what impl->prepare made, the same for every thread */
 	uint64_t rng;	       /* seeded identically for every impl */
 	void *priv;
@@ -48,8 +49,15 @@ struct bench_thread {
 	unsigned long failures; /* allocations that returned NULL */
 	unsigned long slowpath; /* floor: refills from the host */
 	char note[128];		/* thread 0's goes into the table's notes column */
+	/*
+	 * Self-timed cases (bench_case.self_timed): the ns of the measured
+	 * part of every op, added up by run(); the harness zeroes it before
+	 * the timed run and reports it instead of the run's elapsed time.
+	 */
+	uint64_t self_ns;
 	/* harness bookkeeping */
 	void *harness;
+	bool timed; /* inside bench_timed_region() */
 	uint64_t calib_ops;
 	uint64_t ns;
 	int error;
@@ -71,6 +79,11 @@ struct bench_impl {
 	 * that note, which is not a failure: e.g. a peer library is missing).
 	 */
 	const char *(*unavailable)(void);
+	/*
+	 * The work is the host kernel's (page faults, fork), which callgrind
+	 * cannot see: skipped in the callgrind pass.
+	 */
+	bool no_callgrind;
 	/*
 	 * Optional, untimed, called once per run by the harness thread after
 	 * the machine boots and before the benchmark threads start; may set
@@ -104,6 +117,25 @@ struct bench_case {
 	/* thread counts above this are skipped with a note (0: no limit) */
 	unsigned max_threads;
 	double floor_target; /* kmm/floor ns ratio the table checks (0: none) */
+	/*
+	 * Targets that the table of cases without peers checks (0: none): kmm's
+	 * ns/op at most ns_target, kmm/reference at most ref_target (the
+	 * reference being the case's first impl that is not "kmm").
+	 */
+	double ns_target;
+	double ref_target;
+	/*
+	 * run() times part of each op itself, into bench_thread.self_ns (e.g.
+	 * the fork without the child's exit); the part it leaves out goes
+	 * between bench_untimed_begin() and bench_untimed_end(), so that the
+	 * callgrind pass does not count it either.
+	 */
+	bool self_timed;
+	/*
+	 * Always timed with the wall clock, even under --cputime: part of an
+	 * op runs outside the timing thread (a host child's exit).
+	 */
+	bool wall_clock;
 	const struct bench_impl *impls[BENCH_MAX_IMPLS];
 };
 
@@ -127,13 +159,17 @@ struct bench_suite {
 
 extern const struct bench_suite bench_suite_page;
 extern const struct bench_suite bench_suite_slab;
+extern const struct bench_suite bench_suite_vm;
 
 /* ---- helpers for cases ------------------------------------------------------- */
+
+/* CLOCK_MONOTONIC, or CLOCK_THREAD_CPUTIME_ID under --cputime */
+extern clockid_t bench_clock_id;
 
 static inline uint64_t bench_now_ns(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(bench_clock_id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -153,6 +189,13 @@ static inline void bench_use(const void *p)
 {
 	__asm__ volatile("" : : "r"(p) : "memory");
 }
+
+/*
+ * Self-timed cases: bracket the part of an op that is not measured.  Inside
+ * the timed region under callgrind, collection is off in between.
+ */
+void bench_untimed_begin(struct bench_thread *t);
+void bench_untimed_end(struct bench_thread *t);
 
 /* Map @bytes of anonymous host memory (huge pages if asked); NULL on failure. */
 void *bench_map(size_t bytes, bool hugepages);

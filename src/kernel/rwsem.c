@@ -15,6 +15,7 @@ void kmm_rwsem_init(kmm_rwsem_t *s)
 	atomic_init(&s->count, 0);
 	atomic_init(&s->seq, 0);
 	atomic_init(&s->writer_waiting, 0);
+	atomic_init(&s->sleepers, 0);
 }
 
 static void rwsem_wait(kmm_rwsem_t *s, unsigned seq, unsigned *spins)
@@ -23,21 +24,30 @@ static void rwsem_wait(kmm_rwsem_t *s, unsigned seq, unsigned *spins)
 		kmm_port_cpu_relax();
 		return;
 	}
+	/*
+	 * Announce the sleep before it: a release bumps seq, then looks for
+	 * sleepers (both sequentially consistent), so either it sees us and
+	 * wakes us, or the host's wait sees the new seq and returns at once.
+	 */
+	atomic_fetch_add(&s->sleepers, 1);
 	kmm_port_wait(&s->seq, seq, 1000000);
+	atomic_fetch_sub_explicit(&s->sleepers, 1, memory_order_relaxed);
 }
 
 static void rwsem_release(kmm_rwsem_t *s)
 {
-	atomic_fetch_add_explicit(&s->seq, 1, memory_order_release);
-	kmm_port_wake(&s->seq, INT32_MAX);
+	atomic_fetch_add(&s->seq, 1);
+	/* no host call (a futex wake is a system call) when nobody sleeps */
+	if (atomic_load(&s->sleepers))
+		kmm_port_wake(&s->seq, INT32_MAX);
 }
 
 bool down_read_trylock(kmm_rwsem_t *s)
 {
 	int c = atomic_load_explicit(&s->count, memory_order_relaxed);
 	while (c >= 0 && !atomic_load_explicit(&s->writer_waiting, memory_order_relaxed)) {
-		if (atomic_compare_exchange_weak_explicit(&s->count, &c, c + 1,
-							  memory_order_acquire, memory_order_relaxed))
+		if (atomic_compare_exchange_weak_explicit(
+			    &s->count, &c, c + 1, memory_order_acquire, memory_order_relaxed))
 			return true;
 	}
 	return false;

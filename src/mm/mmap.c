@@ -391,8 +391,9 @@ static bool accountable_mapping(const struct vm_area_struct *v)
 
 static unsigned long vm_commit_limit(struct kmm_machine *m)
 {
-	unsigned long ram = atomic_load(&m->totalram_pages);
-	return ram * (unsigned long)m->vm.overcommit_ratio / 100; /* + total swap (issue 5) */
+	unsigned long ram = atomic_load(&m->totalram_pages), swap, swapfree;
+	si_swapinfo(m, &swap, &swapfree);
+	return ram * (unsigned long)m->vm.overcommit_ratio / 100 + swap;
 }
 
 int security_vm_enough_memory_mm(struct mm_struct *mm, long pages)

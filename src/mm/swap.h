@@ -19,11 +19,7 @@
 
 /* ---- swapfile.c ------------------------------------------------------------- */
 
-/* Turn swapping on/off for a host file made by kmm_mkswap (swapon(2)). */
-int kmm_swapon(struct kmm_machine *m, const char *path, int prio);
-int kmm_swapoff(struct kmm_machine *m, const char *path);
-/* mkswap: create @path of @size bytes with a SWAPSPACE2 header. */
-int kmm_mkswap(const char *path, uint64_t size);
+/* kmm_mkswap(), kmm_swapon(), kmm_swapoff(): public, in kmm/mm.h. */
 
 /* Allocate one slot (the best-priority device with room; clusters so that
  * consecutive allocations are sequential on disk).  val 0 = none free. */

@@ -179,7 +179,8 @@ static void tlb_fill(struct kmm_tlb *t, uint64_t va, pteval_t pte)
  * bit is set, so a concurrent flush either sees us in its mask or we see
  * its generation.
  */
-static void tlb_switch(struct kmm_tlb *t, struct mm_struct *mm, uint64_t gen)
+static __attribute__((noinline)) void tlb_switch(struct kmm_tlb *t, struct mm_struct *mm,
+						 uint64_t gen)
 {
 	int slot = -1;
 	for (int i = 0; i < TLB_NR_CTX; i++)
@@ -243,6 +244,25 @@ static inline void access_begin(struct kmm_cpu *c, struct mm_struct *mm)
 	tlb_switch(t, mm, gen);
 }
 
+/*
+ * Open the access window and report whether the CPU's loaded context is
+ * @mm's and current (the common case); if not, the caller closes the
+ * window and takes the general path, whose access_begin() switches.
+ */
+static inline bool access_begin_fast(struct kmm_cpu *c, struct kmm_tlb *t, struct mm_struct *mm,
+				     unsigned *seq)
+{
+	unsigned s = atomic_load_explicit(&c->tlb_seq, memory_order_relaxed);
+	*seq = s;
+	atomic_store_explicit(&c->tlb_seq, s + 1, memory_order_relaxed);
+	if (likely(t->asym))
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+	uint64_t gen = atomic_load_explicit(&mm->tlb_gen, memory_order_relaxed);
+	return t->cur_ctx_id == mm->ctx_id && t->cur_gen == gen;
+}
+
 static inline void access_end(struct kmm_cpu *c)
 {
 	unsigned s = atomic_load_explicit(&c->tlb_seq, memory_order_relaxed);
@@ -271,7 +291,7 @@ static pteval_t mmu_walk(struct kmm_machine *m, struct mm_struct *mm, uint64_t v
 retry:;
 	pteval_t *table = mm->pgd;
 	pteval_t fold = _PAGE_RW | _PAGE_USER, nx = 0;
-	static const unsigned shifts[4] = {PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT, KMM_PAGE_SHIFT};
+	static const unsigned shifts[4] = { PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT, KMM_PAGE_SHIFT };
 	for (int level = 0; level < 4; level++) {
 		pteval_t *slot = &table[(va >> shifts[level]) & 511];
 		pteval_t e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
@@ -296,15 +316,16 @@ retry:;
 			}
 		}
 		if ((e & want) != want) {
-			if (!__atomic_compare_exchange_n(slot, &e, e | want, false, __ATOMIC_ACQ_REL,
-							 __ATOMIC_RELAXED))
+			if (!__atomic_compare_exchange_n(slot, &e, e | want, false,
+							 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 				goto retry;
 			e |= want;
 		}
 		if (leaf) {
 			pteval_t out = (e & ~(_PAGE_RW | _PAGE_USER | _PAGE_NX)) | fold | nx;
 			if (level == 2) /* a 2 MiB page: splinter it into the 4 KiB entry */
-				out = ((out & PTE_PFN_MASK & ~(PMD_SIZE - 1)) | (va & (PMD_SIZE - 1) & KMM_PAGE_MASK)) |
+				out = ((out & PTE_PFN_MASK & ~(PMD_SIZE - 1)) |
+				       (va & (PMD_SIZE - 1) & KMM_PAGE_MASK)) |
 				      (out & PTE_FLAGS_MASK & ~_PAGE_PSE);
 			return out;
 		}
@@ -313,14 +334,9 @@ retry:;
 	return 0; /* not reached */
 }
 
-/*
- * Translate @va for @access on CPU @c: the host address of the byte, or
- * NULL with *ec set.  Inside the access window.
- */
-static inline unsigned char *mmu_translate(struct kmm_cpu *c, struct mm_struct *mm, uint64_t va,
-					   int access, unsigned *ec)
+/* The leaf entry of @va's L1 hit if it allows @access, else 0. */
+static inline pteval_t tlb_l1_lookup(struct kmm_tlb *t, uint64_t va, int access)
 {
-	struct kmm_tlb *t = c->tlb;
 	uint64_t vpn = va >> KMM_PAGE_SHIFT;
 	uint64_t tag = (vpn << TLB_CTX_BITS) | t->cur_tag;
 	pteval_t need = access_need(access);
@@ -328,13 +344,24 @@ static inline unsigned char *mmu_translate(struct kmm_cpu *c, struct mm_struct *
 	for (int w = 0; w < TLB_L1_WAYS; w++) {
 		if (s1[w].tag == tag) {
 			pteval_t p = s1[w].pte;
-			if (likely((p & need) == need && !(access == KMM_ACCESS_EXEC && (p & _PAGE_NX)))) {
+			if (likely((p & need) == need &&
+				   !(access == KMM_ACCESS_EXEC && (p & _PAGE_NX)))) {
 				t->l1_hits++;
-				return t->machine->ram + (p & PTE_PFN_MASK) + (va & ~KMM_PAGE_MASK);
+				return p;
 			}
-			break;
+			return 0;
 		}
 	}
+	return 0;
+}
+
+/* The L2 lookup and the walk: out of line, so that the L1 hit needs no frame. */
+static __attribute__((noinline)) unsigned char *
+mmu_translate_miss(struct kmm_tlb *t, struct mm_struct *mm, uint64_t va, int access, unsigned *ec)
+{
+	uint64_t vpn = va >> KMM_PAGE_SHIFT;
+	uint64_t tag = (vpn << TLB_CTX_BITS) | t->cur_tag;
+	pteval_t need = access_need(access);
 	struct tlb_entry *s2 = &t->l2[(vpn & (TLB_L2_SETS - 1)) * TLB_L2_WAYS];
 	for (int w = 0; w < TLB_L2_WAYS; w++) {
 		if (s2[w].tag == tag) {
@@ -355,6 +382,32 @@ static inline unsigned char *mmu_translate(struct kmm_cpu *c, struct mm_struct *
 	}
 	tlb_fill(t, va, p);
 	return t->machine->ram + (p & PTE_PFN_MASK) + (va & ~KMM_PAGE_MASK);
+}
+
+/*
+ * Translate @va for @access on CPU @c: the host address of the byte, or
+ * NULL with *ec set.  Inside the access window.
+ */
+static inline unsigned char *mmu_translate(struct kmm_cpu *c, struct mm_struct *mm, uint64_t va,
+					   int access, unsigned *ec)
+{
+	struct kmm_tlb *t = c->tlb;
+	uint64_t vpn = va >> KMM_PAGE_SHIFT;
+	uint64_t tag = (vpn << TLB_CTX_BITS) | t->cur_tag;
+	pteval_t need = access_need(access);
+	struct tlb_entry *s1 = &t->l1[(vpn & (TLB_L1_SETS - 1)) * TLB_L1_WAYS];
+	for (int w = 0; w < TLB_L1_WAYS; w++) {
+		if (s1[w].tag == tag) {
+			pteval_t p = s1[w].pte;
+			if (likely((p & need) == need &&
+				   !(access == KMM_ACCESS_EXEC && (p & _PAGE_NX)))) {
+				t->l1_hits++;
+				return t->machine->ram + (p & PTE_PFN_MASK) + (va & ~KMM_PAGE_MASK);
+			}
+			break;
+		}
+	}
+	return mmu_translate_miss(t, mm, va, access, ec);
 }
 
 /* ---- shoot-downs --------------------------------------------------------------------------- */
@@ -555,7 +608,8 @@ static inline void user_copy(void *dst, const void *src, size_t n)
 }
 #endif
 
-int kmm_access(struct kmm_task *t, uint64_t addr, void *buf, size_t len, int access)
+static __attribute__((noinline)) int access_slow(struct kmm_task *t, uint64_t addr, void *buf,
+						 size_t len, int access)
 {
 	if (!t || !t->mm || (unsigned)access > KMM_ACCESS_EXEC)
 		return -KMM_EINVAL;
@@ -577,8 +631,8 @@ int kmm_access(struct kmm_task *t, uint64_t addr, void *buf, size_t len, int acc
 			chunk = len;
 		unsigned ec = 0;
 		access_begin(c, mm);
-		unsigned char *host = addr < mm->task_size ? mmu_translate(c, mm, addr, access, &ec) :
-							     NULL;
+		unsigned char *host =
+			addr < mm->task_size ? mmu_translate(c, mm, addr, access, &ec) : NULL;
 		if (likely(host)) {
 			if (access == KMM_ACCESS_WRITE)
 				user_copy(host, p, chunk);
@@ -592,7 +646,8 @@ int kmm_access(struct kmm_task *t, uint64_t addr, void *buf, size_t len, int acc
 		}
 		access_end(c);
 		if (addr >= mm->task_size)
-			ec = KMM_PF_USER | KMM_PF_PROT | (access == KMM_ACCESS_WRITE ? KMM_PF_WRITE : 0);
+			ec = KMM_PF_USER | KMM_PF_PROT |
+			     (access == KMM_ACCESS_WRITE ? KMM_PF_WRITE : 0);
 		ret = do_user_addr_fault(t, addr, ec, c->id);
 		if (ret)
 			break;
@@ -602,9 +657,52 @@ out:
 	return ret;
 }
 
-/* Translate without copying (the `tlb_hit`/`walk` benchmarks, debugging):
- * the physical address of @va, or -errno without faulting. */
-long long kmm_mmu_translate(struct kmm_task *t, uint64_t va, int access)
+/*
+ * The common case inline: a bound CPU with the task's context current,
+ * an access within one page, an L1 TLB hit.  Everything else (and every
+ * fault) goes to access_slow().
+ */
+int kmm_access(struct kmm_task *t, uint64_t addr, void *buf, size_t len, int access)
+{
+	if (likely(t && t->mm && (unsigned)access <= KMM_ACCESS_EXEC && len &&
+		   len <= KMM_PAGE_SIZE - (addr & ~KMM_PAGE_MASK))) {
+		struct kmm_machine *m = t->machine;
+		struct mm_struct *mm = t->mm;
+		struct kmm_cpu *c = kmm_this_cpu_fast(m);
+		if (likely(c && addr < mm->task_size &&
+			   !atomic_load_explicit(&t->signal, memory_order_relaxed))) {
+			struct kmm_tlb *tlb = c->tlb;
+			unsigned seq;
+			if (likely(access_begin_fast(c, tlb, mm, &seq))) {
+				pteval_t p = tlb_l1_lookup(tlb, addr, access);
+				unsigned ec;
+				unsigned char *host =
+					likely(p) ? m->ram + (p & PTE_PFN_MASK) +
+							    (addr & ~KMM_PAGE_MASK) :
+						    mmu_translate_miss(tlb, mm, addr, access, &ec);
+				if (likely(host)) {
+					if (access == KMM_ACCESS_WRITE)
+						user_copy(host, buf, len);
+					else
+						user_copy(buf, host, len);
+					atomic_store_explicit(&c->tlb_seq, seq + 2,
+							      memory_order_release);
+					if (__atomic_load_n(&t->last_cpu, __ATOMIC_RELAXED) !=
+					    c->id)
+						__atomic_store_n(&t->last_cpu, c->id,
+								 __ATOMIC_RELAXED);
+					return 0;
+				}
+			}
+			access_end(c);
+		}
+	}
+	return access_slow(t, addr, buf, len, access);
+}
+
+/* Everything but the TLB-hit case of kmm_mmu_translate(). */
+static __attribute__((noinline)) long long mmu_translate_slow(struct kmm_task *t, uint64_t va,
+							      int access)
 {
 	struct kmm_machine *m = t->machine;
 	struct kmm_cpu *c = kmm_get_cpu(m);
@@ -614,6 +712,37 @@ long long kmm_mmu_translate(struct kmm_task *t, uint64_t va, int access)
 	access_end(c);
 	kmm_put_cpu(m, c);
 	return host ? (long long)(host - m->ram) : -KMM_EFAULT;
+}
+
+/* Translate without copying (the `tlb_hit`/`walk` benchmarks, debugging):
+ * the physical address of @va, or -errno without faulting. */
+long long kmm_mmu_translate(struct kmm_task *t, uint64_t va, int access)
+{
+	struct kmm_machine *m = t->machine;
+	struct kmm_cpu *c = kmm_this_cpu_fast(m);
+	if (likely(c)) {
+		/* a bound CPU, the mm's context loaded and current: an L1 hit
+		 * needs no frame */
+		struct kmm_tlb *tlb = c->tlb;
+		struct mm_struct *mm = t->mm;
+		unsigned seq;
+		if (likely(access_begin_fast(c, tlb, mm, &seq))) {
+			pteval_t p = tlb_l1_lookup(tlb, va, access);
+			long long pa;
+			if (likely(p)) {
+				pa = (long long)((p & PTE_PFN_MASK) + (va & ~KMM_PAGE_MASK));
+			} else {
+				unsigned ec;
+				unsigned char *host = mmu_translate_miss(tlb, mm, va, access, &ec);
+				pa = host ? (long long)(host - m->ram) : -KMM_EFAULT;
+			}
+			/* only this CPU writes its tlb_seq: no reload */
+			atomic_store_explicit(&c->tlb_seq, seq + 2, memory_order_release);
+			return pa;
+		}
+		access_end(c);
+	}
+	return mmu_translate_slow(t, va, access);
 }
 
 /* Drop the calling CPU's TLB entirely (the `walk` benchmark). */

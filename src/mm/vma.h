@@ -43,6 +43,7 @@ typedef struct {
 	atomic_int count;
 	atomic_uint seq; /* bumped on every release, for sleeping waiters */
 	atomic_int writer_waiting;
+	atomic_int sleepers; /* waiters inside kmm_port_wait: a release wakes them */
 } kmm_rwsem_t;
 void kmm_rwsem_init(kmm_rwsem_t *s);
 void down_read(kmm_rwsem_t *s);
@@ -284,6 +285,8 @@ struct kmm_vm_state {
 	/* reclaim (src/mm/swap.c, vmscan.c) */
 	void *lru;
 	void *reclaim;
+	/* swap devices and caches (src/mm/swapfile.c, swap_state.c) */
+	void *swap;
 	/* swap hooks the reclaim issue installs (NULL: no swap yet) */
 	unsigned (*do_swap_page)(struct vm_fault *vmf);
 	void (*swap_free_pte)(struct kmm_machine *m, pteval_t pte);
