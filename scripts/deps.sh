@@ -9,6 +9,7 @@ set -euo pipefail
 PACKAGES=(
 	libcmocka-dev
 	libedit-dev
+	libzstd-dev
 	pkg-config
 	libclang-rt-14-dev
 	clang-format

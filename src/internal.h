@@ -381,5 +381,6 @@ extern const struct kmm_proc_table proc_slab_table;
 extern const struct kmm_proc_table proc_pid_table;
 /* /proc/swaps and /sys/kernel/debug/fail_swap_io/ (mm/swapfile.c) */
 extern const struct kmm_proc_table proc_swap_table;
+extern const struct kmm_proc_table proc_vmscan_table;
 
 #endif /* KMM_SRC_INTERNAL_H */

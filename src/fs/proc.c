@@ -187,7 +187,8 @@ static const struct kmm_proc_table proc_core_table = {
 
 /* Every table of the tree; a subsystem with files adds its table here. */
 static const struct kmm_proc_table *const kmm_proc_tables[] = {
-	&proc_core_table, &proc_slab_table, &proc_vmalloc_table, &proc_pid_table, &proc_swap_table,
+	&proc_core_table, &proc_slab_table, &proc_vmalloc_table,
+	&proc_pid_table,  &proc_swap_table, &proc_vmscan_table,
 };
 
 #define for_each_proc_table(t)                                                            \

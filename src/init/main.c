@@ -13,6 +13,7 @@
  * layer; everything else is allocated from the simulated RAM by memblock.
  */
 #include "mm/slab.h"
+#include "mm/swap.h"
 #include "mm/vmalloc.h"
 
 const char kmm_default_cmdline[] = "numa=fake=2 nr_cpus=2";
@@ -149,6 +150,9 @@ int kmm_machine_boot(const char *cmdline, const struct kmm_boot_opts *opts,
 	ret = vmalloc_init(m); /* after vm_init: lives in init_mm */
 	if (ret)
 		return boot_fail(m, ret, err, errlen, "vmalloc");
+	ret = swap_init(m); /* swap devices come with kmm_swapon() */
+	if (ret)
+		return boot_fail(m, ret, err, errlen, "swap");
 	*out = m;
 	return 0;
 }
@@ -161,6 +165,7 @@ void kmm_machine_shutdown(struct kmm_machine *m)
 	 * CPU slot to finish their work */
 	if (m->cpus)
 		kmm_cpu_leave(m);
+	swap_exit(m); /* close the swap files */
 	vm_exit(m);
 	vmalloc_exit(m); /* after the last vfree: the host window goes */
 	void **slot = kmm_port_tls_slot();

@@ -155,6 +155,10 @@ retry:
 	if (should_reclaim_retry(m, gfp, order, ac, alloc_flags, did_some_progress != 0,
 				 &no_progress_loops))
 		goto retry;
+	/* before killing anything, the highatomic reserve goes back to use
+	 * (should_reclaim_retry's last resort in Linux) */
+	if (unreserve_highatomic_pageblock(m, ac, true))
+		goto retry;
 	/* 7. the OOM killer: not for __GFP_RETRY_MAYFAIL or costly orders */
 	if (!(gfp & __GFP_RETRY_MAYFAIL) && !costly && m->hooks.out_of_memory &&
 	    m->hooks.out_of_memory(m, gfp, order, ac)) {

@@ -62,10 +62,9 @@ static unsigned long shrink_slab(struct kmm_machine *m, int nid, int priority)
 	unsigned long freed = 0;
 	spin_lock(&rs->shrinker_lock);
 	struct list_head *pos;
-	list_for_each(pos, &rs->shrinkers)
-	{
+	list_for_each (pos, &rs->shrinkers) {
 		struct shrinker *s = list_entry(pos, struct shrinker, list);
-		struct shrink_control sc = {.nid = nid, .nr_to_scan = 0};
+		struct shrink_control sc = { .nid = nid, .nr_to_scan = 0 };
 		unsigned long freeable = s->count_objects(s, &sc);
 		if (!freeable)
 			continue;
@@ -167,8 +166,7 @@ static void shrink_active_list(struct kmm_machine *m, struct lruvec *lv, unsigne
 
 enum page_references { PAGEREF_RECLAIM, PAGEREF_RECLAIM_CLEAN, PAGEREF_KEEP, PAGEREF_ACTIVATE };
 
-static enum page_references check_references(struct kmm_machine *m, struct page *page,
-					     bool *locked)
+static enum page_references check_references(struct kmm_machine *m, struct page *page, bool *locked)
 {
 	unsigned long vm_flags = 0;
 	int referenced_ptes = page_referenced(m, page, &vm_flags);
@@ -267,13 +265,13 @@ static unsigned long shrink_folio_list(struct kmm_machine *m, struct list_head *
 			if (!filemap_remove_page_reclaim(page, shadow))
 				goto keep;
 		}
-	free_it:
+free_it:
 		ClearPageActive(page);
 		kmm_clear_page_flag(page, PG_workingset);
 		put_user_page(m, page);
 		reclaimed++;
 		continue;
-	activate:
+activate:
 		if (locked) {
 			SetPageUnevictable(page);
 			count_vm_events(m, UNEVICTABLE_PGCULLED, 1);
@@ -281,7 +279,7 @@ static unsigned long shrink_folio_list(struct kmm_machine *m, struct list_head *
 			SetPageActive(page);
 			count_vm_events(m, PGACTIVATE, 1);
 		}
-	keep:
+keep:
 		list_add(&page->lru, ret);
 	}
 	return reclaimed;
@@ -343,7 +341,7 @@ static bool inactive_is_low(struct lruvec *lv, enum lru_list inactive)
 
 static void shrink_lruvec(struct kmm_machine *m, struct lruvec *lv, struct scan_control *sc)
 {
-	unsigned long nr[NR_LRU_LISTS] = {0};
+	unsigned long nr[NR_LRU_LISTS] = { 0 };
 	int swappiness = m->vm.swappiness;
 	bool scan_anon = sc->may_swap && swap_has_room(m) && swappiness > 0;
 	unsigned long ap = (unsigned long)swappiness, fp = 200 - (unsigned long)swappiness;
@@ -412,7 +410,9 @@ static unsigned long try_to_free_pages(struct kmm_machine *m, gfp_t gfp, unsigne
 		.may_swap = true,
 	};
 	enum zone_type zt = ac ? ac->highest_zoneidx : ZONE_NORMAL;
-	count_vm_events(m, (enum vm_event_item)(ALLOCSTALL_DMA + (zt < ZONE_MOVABLE ? zt : ZONE_MOVABLE)), 1);
+	count_vm_events(
+		m, (enum vm_event_item)(ALLOCSTALL_DMA + (zt < ZONE_MOVABLE ? zt : ZONE_MOVABLE)),
+		1);
 	for (sc.priority = DEF_PRIORITY; sc.priority >= 0; sc.priority--) {
 		int nid;
 		for_each_online_node(m, nid)
@@ -489,7 +489,12 @@ static int kswapd_fn(void *arg, struct kmm_kthread *kt)
 	while (!kthread_should_stop(kt)) {
 		if (atomic_exchange(&k->wanted, 0)) {
 			atomic_store(&k->running, 1);
+			/* run on one CPU slot for the whole pass, as a kernel
+			 * thread runs on a CPU: nested per-CPU work inside
+			 * lru_lock must never wait for a slot */
+			struct kmm_cpu *c = kmm_get_cpu(k->m);
 			balance_pgdat(k);
+			kmm_put_cpu(k->m, c);
 			atomic_store(&k->running, 0);
 			/* woken again while we worked, and still short: a quick hit */
 			if (!pgdat_balanced(k->pgdat, ZONE_MOVABLE))
@@ -573,7 +578,9 @@ void drop_caches(struct kmm_machine *m, int mode)
 	if (mode & 1) {
 		/* clean, unmapped page-cache pages: what reclaim of file lists
 		 * would take, without touching the anon lists or PTEs */
-		struct scan_control sc = {.nr_to_reclaim = ~0UL, .priority = 0, .may_writepage = false};
+		struct scan_control sc = { .nr_to_reclaim = ~0UL,
+					   .priority = 0,
+					   .may_writepage = false };
 		int nid;
 		lru_add_drain_all(m);
 		for_each_online_node(m, nid)
@@ -585,8 +592,7 @@ void drop_caches(struct kmm_machine *m, int mode)
 				unsigned long scanned;
 				isolate_lru_pages(m, lv, ~0UL, l, &list, &scanned);
 				struct list_head *pos, *n;
-				list_for_each_safe(pos, n, &list)
-				{
+				list_for_each_safe (pos, n, &list) {
 					struct page *page = list_entry(pos, struct page, lru);
 					list_del(pos);
 					if (page_mapcount(page) > 0 || PageDirty(page) ||
@@ -617,3 +623,45 @@ void drop_caches_sysctl(struct kmm_machine *m)
 	if (mode >= 1 && mode <= 3 && m->vmst && vm_state(m)->reclaim)
 		drop_caches(m, mode);
 }
+
+/* ---- /sys/kernel/mm/lru_gen/enabled ------------------------------------------------------ */
+
+static void lru_gen_enabled_show(struct kmm_machine *m, struct seq_buf *sb)
+{
+	/* Linux prints the enabled components as a mask: 0x0007 when on */
+	seq_buf_printf(sb, "0x%04x\n", lru_gen_enabled(m) ? 7u : 0u);
+}
+
+static int lru_gen_enabled_write(struct kmm_machine *m, const char *text, size_t len)
+{
+	char buf[16];
+	size_t n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
+	kmm_memcpy(buf, text, n);
+	buf[n] = 0;
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = 0;
+	bool on;
+	unsigned long long v;
+	if (!kmm_strcmp(buf, "y") || !kmm_strcmp(buf, "Y"))
+		on = true;
+	else if (!kmm_strcmp(buf, "n") || !kmm_strcmp(buf, "N"))
+		on = false;
+	else if (!kmm_kstrtoull(buf, 0, &v) && v <= 7)
+		on = v != 0;
+	else
+		return -KMM_EINVAL;
+	if (!vm_state(m) || !vm_state(m)->reclaim)
+		return -KMM_ENODEV;
+	if (on != lru_gen_enabled(m))
+		lru_gen_set_enabled(m, on);
+	return 0;
+}
+
+static const struct kmm_proc_file vmscan_files[] = {
+	{ "/sys/kernel/mm/lru_gen/enabled", lru_gen_enabled_show, lru_gen_enabled_write },
+};
+
+const struct kmm_proc_table proc_vmscan_table = {
+	.files = vmscan_files,
+	.nr_files = KMM_ARRAY_SIZE(vmscan_files),
+};

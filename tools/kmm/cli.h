@@ -258,9 +258,9 @@ struct cli_tool_cmd {
 };
 extern const struct cli_tool_cmd *const cli_tool_commands[];
 const struct cli_tool_cmd *cli_find_tool_command(const char *name);
-extern const struct cli_tool_cmd cli_tool_demo; /* demo.c */
-extern const struct cli_tool_cmd cli_tool_boot; /* boot.c */
-extern const struct cli_tool_cmd cli_tool_help; /* help.c */
+extern const struct cli_tool_cmd cli_tool_demo;	  /* demo.c */
+extern const struct cli_tool_cmd cli_tool_boot;	  /* boot.c */
+extern const struct cli_tool_cmd cli_tool_help;	  /* help.c */
 extern const struct cli_tool_cmd cli_tool_replay; /* replay.c */
 
 #endif /* KMM_TOOLS_CLI_H */

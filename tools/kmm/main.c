@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tools/kmm/main.c - the kmm command: dispatch to `demo`, `boot` and
- * `help`, plus --help and --version.
+ * tools/kmm/main.c - the kmm command: dispatch to `demo`, `boot`,
+ * `replay` and `help`, plus --help and --version.
  *
  * Exit statuses: 0 success, 1 a command failed, 2 bad usage (unknown
  * command or option, bad kernel parameter).
@@ -11,10 +11,7 @@
 #include <string.h>
 
 const struct cli_tool_cmd *const cli_tool_commands[] = {
-	&cli_tool_demo,
-	&cli_tool_boot,
-	&cli_tool_help,
-	NULL,
+	&cli_tool_demo, &cli_tool_boot, &cli_tool_replay, &cli_tool_help, NULL,
 };
 
 const struct cli_tool_cmd *cli_find_tool_command(const char *name)
