@@ -376,7 +376,7 @@ static void shrink_lruvec(struct kmm_machine *m, struct lruvec *lv, struct scan_
 				shrink_inactive_list(m, lv, n, sc, l);
 			}
 		}
-		if (!sc->kswapd && sc->nr_reclaimed >= sc->nr_to_reclaim)
+		if (sc->nr_reclaimed >= sc->nr_to_reclaim)
 			break;
 	}
 	/* keep aging the anon lists even when only file was reclaimed */
@@ -466,15 +466,19 @@ static void balance_pgdat(struct kswapd *k)
 	for (sc.priority = DEF_PRIORITY; sc.priority >= 1; sc.priority--) {
 		if (pgdat_balanced(k->pgdat, ZONE_MOVABLE))
 			break;
-		/* reclaim up to the high watermark's distance, at least a cluster */
-		sc.nr_to_reclaim = 0;
+		/* reclaim the distance to the high watermark, at least a cluster */
+		sc.nr_to_reclaim = sc.nr_reclaimed;
 		for (int i = 0; i < MAX_NR_ZONES; i++) {
 			struct zone *z = &k->pgdat->node_zones[i];
-			if (managed_zone(z))
-				sc.nr_to_reclaim += high_wmark_pages(z);
+			if (!managed_zone(z))
+				continue;
+			long gap = (long)high_wmark_pages(z) -
+				   zone_page_state_snapshot(m, z, NR_FREE_PAGES);
+			if (gap > 0)
+				sc.nr_to_reclaim += (unsigned long)gap;
 		}
-		if (sc.nr_to_reclaim < SWAP_CLUSTER_MAX)
-			sc.nr_to_reclaim = SWAP_CLUSTER_MAX;
+		if (sc.nr_to_reclaim < sc.nr_reclaimed + SWAP_CLUSTER_MAX)
+			sc.nr_to_reclaim = sc.nr_reclaimed + SWAP_CLUSTER_MAX;
 		unsigned long before = sc.nr_reclaimed;
 		shrink_node(m, k->pgdat, &sc);
 		/* progress at this priority: try it again before going harder */
