@@ -260,8 +260,11 @@ struct page *lookup_swap_cache(struct kmm_machine *m, swp_entry_t e)
 	page = __lookup_swap_cache(si, swp_offset(e));
 	put_swap_device(si);
 	if (page && kmm_test_page_flag(page, PG_readahead) &&
-	    test_clear_page_flag(page, PG_readahead))
+	    test_clear_page_flag(page, PG_readahead)) {
 		count_vm_events(m, SWAP_RA_HIT, 1);
+		if (swap_state(m))
+			atomic_fetch_add_explicit(&swap_state(m)->ra_hits, 1, memory_order_relaxed);
+	}
 	return page;
 }
 
@@ -480,6 +483,21 @@ static void swap_readahead_window(struct swap_info_struct *si, unsigned long off
 
 	if (!mask)
 		return;
+	/*
+	 * Adaptive window: when fewer than a quarter of the pages read ahead
+	 * were used, read only the faulting page (every 16th fault still
+	 * probes the window); the history halves as it grows, so the window
+	 * comes back when the access pattern turns sequential again.
+	 */
+	unsigned long issued = atomic_load_explicit(&ss->ra_issued, memory_order_relaxed);
+	unsigned long hits = atomic_load_explicit(&ss->ra_hits, memory_order_relaxed);
+	unsigned long faults = atomic_fetch_add_explicit(&ss->ra_faults, 1, memory_order_relaxed);
+	if (issued > 4096) {
+		atomic_store_explicit(&ss->ra_issued, issued / 2, memory_order_relaxed);
+		atomic_store_explicit(&ss->ra_hits, hits / 2, memory_order_relaxed);
+	}
+	if (issued > 64 && hits * 4 < issued && faults % 16)
+		return;
 	for (unsigned long o = start; o <= end && o < si->max; o++) {
 		struct page *page;
 		bool new;
@@ -500,8 +518,10 @@ static void swap_readahead_window(struct swap_info_struct *si, unsigned long off
 		}
 		if (new) {
 			kmm_set_page_flag(page, PG_readahead);
-			if (!swapin_read_new(si, page, o))
+			if (!swapin_read_new(si, page, o)) {
 				count_vm_events(m, SWAP_RA, 1);
+				atomic_fetch_add_explicit(&ss->ra_issued, 1, memory_order_relaxed);
+			}
 		}
 		put_user_page(m, page);
 	}

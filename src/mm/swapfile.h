@@ -116,6 +116,9 @@ struct swap_state {
 	int page_cluster;
 	struct fault_attr fail_io;
 	atomic_ulong read_errors, write_errors;
+	/* readahead feedback (as Linux's swap_ra hits): pages read ahead and
+	 * how many of them were used before they left the cache */
+	atomic_ulong ra_issued, ra_hits, ra_faults;
 	bool shutdown;
 };
 
