@@ -1145,6 +1145,10 @@ static int parse_knob(struct kmm_machine *m, const char *name, const char *text,
 	}
 	kmm_memcpy(buf, text + s, e - s);
 	buf[e - s] = '\0';
+	if (kmm_strlen(buf) != e - s) {
+		pr_warn(m, "fail_swap_io: %s: expected an integer", name);
+		return -KMM_EINVAL; /* a NUL inside */
+	}
 	if (kmm_kstrtoll(buf, 0, out)) {
 		pr_warn(m, "fail_swap_io: %s: expected an integer", name);
 		return -KMM_EINVAL;
