@@ -42,7 +42,8 @@ static int free_one(pteval_t *pte, uint64_t addr, void *arg)
 		return 0;
 	struct page *page = vm_normal_page(vma, addr, e);
 	/* only pages this mm alone maps: shared COW pages stay as they are */
-	if (!page || !PageAnon(page) || page_mapcount(page) != 1)
+	/* (a page in the swap cache keeps its slot: not lazily freeable) */
+	if (!page || !PageAnon(page) || page_mapcount(page) != 1 || PageSwapCache(page))
 		return 0;
 	__atomic_fetch_and(pte, ~(_PAGE_DIRTY | _PAGE_ACCESSED), __ATOMIC_ACQ_REL);
 	ClearPageDirty(page);
@@ -125,14 +126,15 @@ int kmm_madvise(struct kmm_task *t, uint64_t addr, uint64_t len, int advice)
 			break;
 		case KMM_MADV_WILLNEED:
 			if (v->vm_file) {
-				unsigned long first = v->vm_pgoff +
-						      (unsigned long)((s - v->vm_start) >> KMM_PAGE_SHIFT);
+				unsigned long first =
+					v->vm_pgoff +
+					(unsigned long)((s - v->vm_start) >> KMM_PAGE_SHIFT);
 				unsigned long n = (unsigned long)((e - s) >> KMM_PAGE_SHIFT);
 				for (unsigned long i = 0; i < n; i++) {
 					bool major;
 					int err = 0;
-					struct page *p =
-						filemap_fault_get_page(v->vm_file, first + i, &major, &err);
+					struct page *p = filemap_fault_get_page(
+						v->vm_file, first + i, &major, &err);
 					if (!p)
 						break;
 					put_user_page(mm->machine, p);

@@ -652,10 +652,14 @@ static int lru_gen_enabled_write(struct kmm_machine *m, const char *text, size_t
 		on = false;
 	else if (!kmm_kstrtoull(buf, 0, &v) && v <= 7)
 		on = v != 0;
-	else
+	else {
+		pr_warn(m, "lru_gen: enabled: expected y, n or a mask 0..7");
 		return -KMM_EINVAL;
-	if (!vm_state(m) || !vm_state(m)->reclaim)
-		return -KMM_ENODEV;
+	}
+	if (!vm_state(m) || !vm_state(m)->reclaim) {
+		pr_warn(m, "lru_gen: enabled: reclaim is not set up");
+		return -KMM_EINVAL;
+	}
 	if (on != lru_gen_enabled(m))
 		lru_gen_set_enabled(m, on);
 	return 0;
