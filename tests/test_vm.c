@@ -6,6 +6,8 @@
  * fault counters, page-table freeing, and memory returning to the
  * allocator when tasks exit.
  */
+#include <unistd.h>
+
 #include "kmm_test.h"
 #include "mm/vma.h"
 
@@ -60,8 +62,8 @@ static void check_moved(struct kmm_task *t, uint64_t addr, size_t len, uint64_t 
 	assert_int_equal(kmm_access(t, addr, b, len, KMM_ACCESS_READ), 0);
 	for (size_t i = 0; i < len; i++)
 		if (b[i] != pat(seed, orig + i))
-			fail_msg("mismatch at %#llx: %02x != %02x", (unsigned long long)(addr + i), b[i],
-				 pat(seed, orig + i));
+			fail_msg("mismatch at %#llx: %02x != %02x", (unsigned long long)(addr + i),
+				 b[i], pat(seed, orig + i));
 	free(b);
 }
 
@@ -218,7 +220,8 @@ static void test_mprotect(void **state)
 	fill(t, (uint64_t)a, 8 * PG, 5);
 	assert_int_equal(kmm_mprotect(t, (uint64_t)a + 2 * PG, 2 * PG, KMM_PROT_NONE), 0);
 	assert_int_equal(t->mm->map_count, 3);
-	assert_int_equal(kmm_mprotect(t, (uint64_t)a + 2 * PG, 2 * PG, KMM_PROT_READ | KMM_PROT_WRITE), 0);
+	assert_int_equal(
+		kmm_mprotect(t, (uint64_t)a + 2 * PG, 2 * PG, KMM_PROT_READ | KMM_PROT_WRITE), 0);
 	assert_int_equal(t->mm->map_count, 1); /* merged back */
 	assert_null(validate_mm(t->mm));
 	check(t, (uint64_t)a, 8 * PG, 5);
@@ -230,8 +233,8 @@ static void test_mprotect(void **state)
 	assert_int_equal(kmm_access(t, (uint64_t)a + PG, &c, 1, KMM_ACCESS_WRITE), -KMM_EFAULT);
 	kmm_task_exit(t);
 	t = kmm_task_spawn(m, "prot2");
-	a = kmm_mmap(t, 0, 4 * PG, KMM_PROT_READ | KMM_PROT_WRITE, KMM_MAP_PRIVATE | KMM_MAP_ANONYMOUS,
-		     -1, 0);
+	a = kmm_mmap(t, 0, 4 * PG, KMM_PROT_READ | KMM_PROT_WRITE,
+		     KMM_MAP_PRIVATE | KMM_MAP_ANONYMOUS, -1, 0);
 	fill(t, (uint64_t)a, 4 * PG, 1);
 	assert_int_equal(kmm_mprotect(t, (uint64_t)a, 4 * PG, KMM_PROT_NONE), 0);
 	assert_int_equal(kmm_access(t, (uint64_t)a, &c, 1, KMM_ACCESS_READ), -KMM_EFAULT);
@@ -282,7 +285,8 @@ static void test_errno(void **state)
 	int rw = KMM_PROT_READ | KMM_PROT_WRITE, pa = KMM_MAP_PRIVATE | KMM_MAP_ANONYMOUS;
 	assert_int_equal(kmm_mmap(t, 0, 0, rw, pa, -1, 0), -KMM_EINVAL);
 	assert_int_equal(kmm_mmap(t, 0, PG, rw, KMM_MAP_ANONYMOUS, -1, 0), -KMM_EINVAL);
-	assert_int_equal(kmm_mmap(t, 0x10001000, PG, rw, pa | KMM_MAP_FIXED | 0, -1, 0), 0x10001000);
+	assert_int_equal(kmm_mmap(t, 0x10001000, PG, rw, pa | KMM_MAP_FIXED | 0, -1, 0),
+			 0x10001000);
 	assert_int_equal(kmm_mmap(t, 0x10001001, PG, rw, pa | KMM_MAP_FIXED, -1, 0), -KMM_EINVAL);
 	assert_int_equal(kmm_mmap(t, 0x10001000, PG, rw, pa | KMM_MAP_FIXED_NOREPLACE, -1, 0),
 			 -KMM_EEXIST);
@@ -302,6 +306,23 @@ static void test_errno(void **state)
 	assert_int_equal(kmm_madvise(t, 0x20000000, PG, KMM_MADV_DONTNEED), -KMM_ENOMEM);
 	assert_int_equal(kmm_msync(t, 0x10001000, PG, KMM_MS_SYNC | KMM_MS_ASYNC), -KMM_EINVAL);
 	assert_int_equal(kmm_mlock(t, 0x10001000, PG, 5), -KMM_EINVAL);
+	/* a read-only file: no shared writable mapping, now or by mprotect */
+	char path[] = "/tmp/kmm-test-vm-ro-XXXXXX";
+	int hfd = mkstemp(path);
+	assert_true(hfd >= 0);
+	assert_int_equal(ftruncate(hfd, 2 * PG), 0);
+	close(hfd);
+	int fd = kmm_open(t, path, KMM_O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(kmm_mmap(t, 0, PG, rw, KMM_MAP_SHARED, fd, 0), -KMM_EACCES);
+	long ro = kmm_mmap(t, 0, PG, KMM_PROT_READ, KMM_MAP_SHARED, fd, 0);
+	assert_true(ro > 0);
+	assert_int_equal(kmm_mprotect(t, (uint64_t)ro, PG, rw), -KMM_EACCES);
+	/* private: writable (copy-on-write), never reaching the file */
+	assert_true(kmm_mmap(t, 0, PG, rw, KMM_MAP_PRIVATE, fd, 0) > 0);
+	assert_int_equal(kmm_close(t, fd), 0);
+	assert_int_equal(kmm_close(t, fd), -KMM_EBADF);
+	unlink(path);
 	/* overcommit_memory=2 refuses what exceeds CommitLimit */
 	m->vm.overcommit_memory = 2;
 	assert_int_equal(kmm_mmap(t, 0, 1ULL << 30, rw, pa, -1, 0), -KMM_ENOMEM);
@@ -372,7 +393,8 @@ static void test_pgtables_freed(void **state)
 	for (int i = 0; i < 8; i++) {
 		uint64_t at = 0x100000000ULL + (uint64_t)i * (1ULL << 30);
 		assert_int_equal(kmm_mmap(t, at, PG, KMM_PROT_READ | KMM_PROT_WRITE,
-					  KMM_MAP_PRIVATE | KMM_MAP_ANONYMOUS | KMM_MAP_FIXED, -1, 0),
+					  KMM_MAP_PRIVATE | KMM_MAP_ANONYMOUS | KMM_MAP_FIXED, -1,
+					  0),
 				 (long)at);
 		fill(t, at, 8, (uint64_t)i);
 	}
