@@ -392,21 +392,9 @@ static inline unsigned char *mmu_translate(struct kmm_cpu *c, struct mm_struct *
 					   int access, unsigned *ec)
 {
 	struct kmm_tlb *t = c->tlb;
-	uint64_t vpn = va >> KMM_PAGE_SHIFT;
-	uint64_t tag = (vpn << TLB_CTX_BITS) | t->cur_tag;
-	pteval_t need = access_need(access);
-	struct tlb_entry *s1 = &t->l1[(vpn & (TLB_L1_SETS - 1)) * TLB_L1_WAYS];
-	for (int w = 0; w < TLB_L1_WAYS; w++) {
-		if (s1[w].tag == tag) {
-			pteval_t p = s1[w].pte;
-			if (likely((p & need) == need &&
-				   !(access == KMM_ACCESS_EXEC && (p & _PAGE_NX)))) {
-				t->l1_hits++;
-				return t->machine->ram + (p & PTE_PFN_MASK) + (va & ~KMM_PAGE_MASK);
-			}
-			break;
-		}
-	}
+	pteval_t p = tlb_l1_lookup(t, va, access); /* a present entry is never 0 */
+	if (likely(p))
+		return t->machine->ram + (p & PTE_PFN_MASK) + (va & ~KMM_PAGE_MASK);
 	return mmu_translate_miss(t, mm, va, access, ec);
 }
 
