@@ -65,9 +65,14 @@ static bool words_ok(struct kmm_task *t, uint64_t addr, uint64_t tag)
 	uint64_t w[2] = { 1, 1 };
 	if (kmm_access(t, addr, w, sizeof(w), KMM_ACCESS_READ))
 		return false;
-	if (tag == 0)
-		return w[0] == 0 && w[1] == 0;
-	return w[0] == tag && w[1] == (tag * 0x9E3779B97F4A7C15ULL ^ addr);
+	bool ok = tag == 0 ? (w[0] == 0 && w[1] == 0) :
+			     (w[0] == tag && w[1] == (tag * 0x9E3779B97F4A7C15ULL ^ addr));
+	if (!ok)
+		print_message(
+			"mismatch: task %d addr %#llx: expected tag %#llx, found %#llx %#llx\n",
+			kmm_task_pid(t), (unsigned long long)addr, (unsigned long long)tag,
+			(unsigned long long)w[0], (unsigned long long)w[1]);
+	return ok;
 }
 
 /* Injected swap I/O failures so far (the knob's log is off: count them) */
