@@ -549,12 +549,15 @@ static int do_user_addr_fault(struct kmm_task *t, uint64_t addr, unsigned ec, in
 		return -KMM_EFAULT;
 	}
 	unsigned r = handle_mm_fault(t, vma, addr, flags);
+	bool file = vma->vm_file != NULL;
 	up_read(&mm->mmap_lock);
 	if (r & VM_FAULT_OOM)
 		return -KMM_ENOMEM;
 	if (r & VM_FAULT_SIGBUS) {
-		pr_info(m, "%s[%d]: bus error at %llx: past the end of the mapped file", t->comm,
-			t->pid, (unsigned long long)addr);
+		pr_info(m, "%s[%d]: bus error at %llx: %s", t->comm, t->pid,
+			(unsigned long long)addr,
+			file ? "past the end of the mapped file, or a read error" :
+			       "swap read error");
 		task_kill(t, KMM_SIGBUS);
 		return -KMM_EFAULT;
 	}
