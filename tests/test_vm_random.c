@@ -35,8 +35,8 @@ static unsigned rndn(unsigned n)
 	return (unsigned)(rnd() % n);
 }
 
-static const int prots[] = {KMM_PROT_NONE, KMM_PROT_READ, KMM_PROT_READ | KMM_PROT_WRITE,
-			    KMM_PROT_READ | KMM_PROT_EXEC};
+static const int prots[] = { KMM_PROT_NONE, KMM_PROT_READ, KMM_PROT_READ | KMM_PROT_WRITE,
+			     KMM_PROT_READ | KMM_PROT_EXEC };
 
 static struct kmm_machine *boot(void)
 {
@@ -107,7 +107,8 @@ static void test_vma_model(void **state)
 		case 0:
 		case 1: { /* mmap fixed: replaces what was there */
 			long r = kmm_mmap(t, a, len * PG, prot,
-					  KMM_MAP_PRIVATE | KMM_MAP_ANONYMOUS | KMM_MAP_FIXED, -1, 0);
+					  KMM_MAP_PRIVATE | KMM_MAP_ANONYMOUS | KMM_MAP_FIXED, -1,
+					  0);
 			assert_int_equal(r, (long)a);
 			memset(model + s, 1 + prot, len);
 			break;
@@ -350,19 +351,25 @@ static void test_data_model(void **state)
 					/* restore a known state: write-enable what is mapped */
 					for (unsigned i = p; i < p + n; i++)
 						if (mt->seed[i] >= 0) {
-							assert_int_equal(kmm_mprotect(mt->t, DBASE + i * PG, PG,
-										      KMM_PROT_READ | KMM_PROT_WRITE),
-									 0);
-							mt->prot[i] = KMM_PROT_READ | KMM_PROT_WRITE;
+							assert_int_equal(
+								kmm_mprotect(
+									mt->t, DBASE + i * PG, PG,
+									KMM_PROT_READ |
+										KMM_PROT_WRITE),
+								0);
+							mt->prot[i] =
+								KMM_PROT_READ | KMM_PROT_WRITE;
 						}
 				}
 			} else {
 				/* write-enable every mapped page of the range */
 				for (unsigned i = p; i < p + n; i++)
 					if (mt->seed[i] >= 0) {
-						assert_int_equal(kmm_mprotect(mt->t, DBASE + i * PG, PG,
-									      KMM_PROT_READ | KMM_PROT_WRITE),
-								 0);
+						assert_int_equal(
+							kmm_mprotect(mt->t, DBASE + i * PG, PG,
+								     KMM_PROT_READ |
+									     KMM_PROT_WRITE),
+							0);
 						mt->prot[i] = KMM_PROT_READ | KMM_PROT_WRITE;
 					}
 			}
@@ -391,14 +398,20 @@ static void test_data_model(void **state)
 				bool hole = false;
 				for (unsigned i = p; i < p + n; i++)
 					hole |= mt->seed[i] < 0;
-				int r = kmm_madvise(mt->t, DBASE + p * PG, n * PG, KMM_MADV_DONTNEED);
+				int r = kmm_madvise(mt->t, DBASE + p * PG, n * PG,
+						    KMM_MADV_DONTNEED);
 				if (r != (hole ? -KMM_ENOMEM : 0)) {
-					for (struct vm_area_struct *v = mt->t->mm->mmap; v; v = v->vm_next)
-						print_message("vma %llx-%llx\n",
-							      (unsigned long long)(v->vm_start - DBASE) / PG,
-							      (unsigned long long)(v->vm_end - DBASE) / PG);
+					for (struct vm_area_struct *v = mt->t->mm->mmap; v;
+					     v = v->vm_next)
+						print_message(
+							"vma %llx-%llx\n",
+							(unsigned long long)(v->vm_start - DBASE) /
+								PG,
+							(unsigned long long)(v->vm_end - DBASE) /
+								PG);
 					for (unsigned i = p; i < p + n; i++)
-						print_message("page %u seed %lld\n", i, (long long)mt->seed[i]);
+						print_message("page %u seed %lld\n", i,
+							      (long long)mt->seed[i]);
 				}
 				assert_int_equal(r, hole ? -KMM_ENOMEM : 0);
 				for (unsigned i = p; i < p + n; i++)

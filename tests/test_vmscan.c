@@ -79,9 +79,9 @@ static void read_file_through_mmu(struct kmm_machine *m, bool lru_gen)
 	for (int pass = 0; pass < 2; pass++)
 		for (uint64_t off = 0; off < size; off += PG) {
 			uint64_t o = off + (off / PG % 7) * 512;
-			assert_int_equal(kmm_access(t, (uint64_t)a + o, buf, sizeof(buf),
-						    KMM_ACCESS_READ),
-					 0);
+			assert_int_equal(
+				kmm_access(t, (uint64_t)a + o, buf, sizeof(buf), KMM_ACCESS_READ),
+				0);
 			for (unsigned i = 0; i < sizeof(buf); i++)
 				if (buf[i] != fpat(o + i))
 					fail_msg("file byte %llu: %02x != %02x",
@@ -165,8 +165,8 @@ static void test_oom_kill(void **state)
 	assert_int_equal(kmm_task_signal(big), KMM_SIGKILL);
 	assert_int_equal(kmm_task_signal(small), 0);
 	char want[128];
-	snprintf(want, sizeof(want), "Out of memory: Killed process %d (hog) total-vm:",
-		 kmm_task_pid(big));
+	snprintf(want, sizeof(want),
+		 "Out of memory: Killed process %d (hog) total-vm:", kmm_task_pid(big));
 	assert_true(logcap_has(&cap, want));
 	assert_true(logcap_has(&cap, "invoked oom-killer: gfp_mask="));
 	assert_true(logcap_has(&cap, "[  pid  ]   uid  tgid total_vm      rss"));

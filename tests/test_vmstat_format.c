@@ -613,18 +613,20 @@ static void test_proc_tree(void **state)
 	assert_string_equal(l.text, "proc/ sys/ ");
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(kmm_proc_list(m, "/proc/", list_cb, &l), 0);
-	assert_string_equal(l.text, "buddyinfo cmdline iomem meminfo pagetypeinfo slabinfo swaps sys/ "
-				    "vmallocinfo vmstat zoneinfo ");
+	assert_string_equal(l.text,
+			    "buddyinfo cmdline iomem meminfo pagetypeinfo slabinfo swaps sys/ "
+			    "vmallocinfo vmstat zoneinfo ");
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(kmm_proc_list(m, "/proc/sys", list_cb, &l), 0);
 	assert_string_equal(l.text, "vm/ ");
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(kmm_proc_list(m, "/proc/sys/vm", list_cb, &l), 0);
-	assert_string_equal(l.text, "dirty_expire_centisecs dirty_writeback_centisecs "
-				    "drop_caches lowmem_reserve_ratio max_map_count min_free_kbytes "
-				    "mmap_min_addr overcommit_memory overcommit_ratio "
-				    "percpu_pagelist_high_fraction swappiness watermark_boost_factor "
-				    "watermark_scale_factor ");
+	assert_string_equal(l.text,
+			    "dirty_expire_centisecs dirty_writeback_centisecs "
+			    "drop_caches lowmem_reserve_ratio max_map_count min_free_kbytes "
+			    "mmap_min_addr overcommit_memory overcommit_ratio "
+			    "percpu_pagelist_high_fraction swappiness watermark_boost_factor "
+			    "watermark_scale_factor ");
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(kmm_proc_list(m, "/sys/kernel/mm", list_cb, &l), 0);
 	assert_string_equal(l.text, "lru_gen/ ");

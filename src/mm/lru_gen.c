@@ -105,8 +105,7 @@ static int age_pte(pteval_t *pte, uint64_t addr, void *arg)
 		return 0;
 	struct lruvec *lv = node_lruvec(NODE_DATA(a->m, kmm_page_to_nid(page)));
 	spin_lock(&lv->lru_lock);
-	if (PageLRU(page) && page_gen(page) >= 0 &&
-	    page_gen(page) != gen_of_seq(lv->max_seq)) {
+	if (PageLRU(page) && page_gen(page) >= 0 && page_gen(page) != gen_of_seq(lv->max_seq)) {
 		lru_gen_del_page(a->m, lv, page);
 		lru_gen_add_page(a->m, lv, page);
 		a->promoted++;
@@ -126,7 +125,8 @@ static void inc_max_seq(struct kmm_machine *m, struct lruvec *lv)
 			int old = gen_of_seq(lv->min_seq[type]);
 			int next = gen_of_seq(lv->min_seq[type] + 1);
 			while (!list_empty(&lv->gens[type][old])) {
-				struct page *p = list_last_entry(&lv->gens[type][old], struct page, lru);
+				struct page *p =
+					list_last_entry(&lv->gens[type][old], struct page, lru);
 				list_move(&p->lru, &lv->gens[type][next]);
 				set_page_gen(p, next);
 				lv->nr_gen[type][old]--;
@@ -140,14 +140,13 @@ static void inc_max_seq(struct kmm_machine *m, struct lruvec *lv)
 	/* walk_mm: every mm's present PTEs, A bits tested and cleared */
 	spin_lock(&vs->mmlist_lock);
 	struct list_head *pos;
-	list_for_each(pos, &vs->mmlist)
-	{
+	list_for_each (pos, &vs->mmlist) {
 		struct mm_struct *mm = list_entry(pos, struct mm_struct, mmlist);
 		if (!down_read_trylock(&mm->mmap_lock))
 			continue;
 		atomic_fetch_add(&mm->mm_users, 1);
 		spin_unlock(&vs->mmlist_lock);
-		struct age_arg a = {.m = m};
+		struct age_arg a = { .m = m };
 		for (struct vm_area_struct *v = mm->mmap; v; v = v->vm_next) {
 			a.vma = v;
 			walk_pte_range(mm, v->vm_start, v->vm_end, age_pte, &a);
@@ -232,8 +231,7 @@ void lru_gen_shrink_lruvec(struct kmm_machine *m, struct lruvec *lv, struct scan
 		count_vm_events(m, type ? PGSCAN_FILE : PGSCAN_ANON, scanned);
 		/* used since the last aging: promote instead of evicting */
 		struct list_head *pos, *n;
-		list_for_each_safe(pos, n, &list)
-		{
+		list_for_each_safe (pos, n, &list) {
 			struct page *page = list_entry(pos, struct page, lru);
 			unsigned long vm_flags = 0;
 			if (page_referenced(m, page, &vm_flags) || PageReferenced(page)) {
@@ -271,7 +269,8 @@ void lru_gen_set_enabled(struct kmm_machine *m, bool on)
 		if (on) {
 			for (int l = 0; l < LRU_UNEVICTABLE; l++)
 				while (!list_empty(&lv->lists[l])) {
-					struct page *p = list_first_entry(&lv->lists[l], struct page, lru);
+					struct page *p =
+						list_first_entry(&lv->lists[l], struct page, lru);
 					lruvec_del_page(m, lv, p);
 					ClearPageActive(p);
 					list_add_tail(&p->lru, &all);
@@ -280,7 +279,8 @@ void lru_gen_set_enabled(struct kmm_machine *m, bool on)
 			for (int t = 0; t < 2; t++)
 				for (int g = 0; g < MAX_NR_GENS; g++)
 					while (!list_empty(&lv->gens[t][g])) {
-						struct page *p = list_first_entry(&lv->gens[t][g], struct page, lru);
+						struct page *p = list_first_entry(&lv->gens[t][g],
+										  struct page, lru);
 						lru_gen_del_page(m, lv, p);
 						list_add_tail(&p->lru, &all);
 					}

@@ -96,9 +96,8 @@ static void update_hiwater_rss(struct mm_struct *mm)
 	/* faults run concurrently under mmap_lock held for reading */
 	unsigned long rss = get_mm_rss(mm);
 	unsigned long hw = __atomic_load_n(&mm->hiwater_rss, __ATOMIC_RELAXED);
-	while (rss > hw &&
-	       !__atomic_compare_exchange_n(&mm->hiwater_rss, &hw, rss, true, __ATOMIC_RELAXED,
-					    __ATOMIC_RELAXED))
+	while (rss > hw && !__atomic_compare_exchange_n(&mm->hiwater_rss, &hw, rss, true,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 }
 
@@ -124,7 +123,7 @@ static unsigned do_anonymous_page(struct vm_fault *vmf)
 	struct page *page = alloc_user_page(m, vma, vmf->address, true);
 	if (!page)
 		return VM_FAULT_OOM;
-	pteval_t e = pfn_pte(kmm_page_to_pfn(m, page), vma->vm_page_prot | _PAGE_DIRTY) ;
+	pteval_t e = pfn_pte(kmm_page_to_pfn(m, page), vma->vm_page_prot | _PAGE_DIRTY);
 	e = maybe_mkwrite(e, vma);
 	spin_lock(vmf->ptl);
 	if (!pte_none(pte_read(vmf->pte))) {
@@ -162,7 +161,8 @@ static unsigned wp_page_copy(struct vm_fault *vmf, struct page *old)
 		put_user_page(m, page);
 		return 0;
 	}
-	pteval_t e = pfn_pte(kmm_page_to_pfn(m, page), vma->vm_page_prot | _PAGE_DIRTY | _PAGE_ACCESSED);
+	pteval_t e =
+		pfn_pte(kmm_page_to_pfn(m, page), vma->vm_page_prot | _PAGE_DIRTY | _PAGE_ACCESSED);
 	e = maybe_mkwrite(e, vma);
 	/* ptep_clear_flush: no CPU may keep using the old page's translation */
 	pte_write(vmf->pte, 0);
@@ -208,7 +208,8 @@ static unsigned do_wp_page(struct vm_fault *vmf)
 		}
 		spin_lock(vmf->ptl);
 		if (pte_read(vmf->pte) == vmf->orig_pte)
-			pte_write(vmf->pte, vmf->orig_pte | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
+			pte_write(vmf->pte,
+				  vmf->orig_pte | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
 		spin_unlock(vmf->ptl);
 		flush_tlb_page(mm, vmf->address);
 		if (file) {
@@ -226,7 +227,8 @@ static unsigned do_wp_page(struct vm_fault *vmf)
 			return 0;
 		}
 		if (page_mapcount(page) == 1 && page_ref_count(page) == 1) {
-			pte_write(vmf->pte, maybe_mkwrite(vmf->orig_pte | _PAGE_DIRTY | _PAGE_ACCESSED, vma));
+			pte_write(vmf->pte,
+				  maybe_mkwrite(vmf->orig_pte | _PAGE_DIRTY | _PAGE_ACCESSED, vma));
 			spin_unlock(vmf->ptl);
 			flush_tlb_page(mm, vmf->address);
 			return 0;
@@ -331,7 +333,8 @@ static unsigned do_fault(struct vm_fault *vmf)
 		return ret; /* truncated meanwhile: the retry sees the new size */
 	}
 	get_page(page);
-	ret |= finish_fault(vmf, page, pfn_pte(kmm_page_to_pfn(m, page), prot | _PAGE_RW | _PAGE_DIRTY));
+	ret |= finish_fault(vmf, page,
+			    pfn_pte(kmm_page_to_pfn(m, page), prot | _PAGE_RW | _PAGE_DIRTY));
 	if (!PageSwapBacked(page))
 		set_page_dirty(page);
 	unlock_page(page);
@@ -352,7 +355,8 @@ unsigned handle_mm_fault(struct kmm_task *t, struct vm_area_struct *vma, uint64_
 		.flags = flags,
 		.task = t,
 	};
-	vmf.pgoff = vma->vm_pgoff + (unsigned long)((vmf.address - vma->vm_start) >> KMM_PAGE_SHIFT);
+	vmf.pgoff =
+		vma->vm_pgoff + (unsigned long)((vmf.address - vma->vm_start) >> KMM_PAGE_SHIFT);
 	count_vm_events(m, PGFAULT, 1);
 	vmf.pte = pte_alloc_map(mm, vmf.address, &vmf.ptl);
 	if (!vmf.pte)
@@ -449,8 +453,8 @@ static int zap_one(pteval_t *pte, uint64_t addr, void *arg)
 void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
 	struct mm_struct *mm = vma->vm_mm;
-	struct mmu_gather tlb = {.mm = mm, .start = ~0ULL, .end = 0, .nr = 0};
-	struct zap_arg z = {.vma = vma, .tlb = &tlb};
+	struct mmu_gather tlb = { .mm = mm, .start = ~0ULL, .end = 0, .nr = 0 };
+	struct zap_arg z = { .vma = vma, .tlb = &tlb };
 	if (start < vma->vm_start)
 		start = vma->vm_start;
 	if (end > vma->vm_end)
@@ -468,12 +472,11 @@ void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 void unmap_mapping_range(struct address_space *mapping, uint64_t holebegin, uint64_t holelen)
 {
 	unsigned long first = (unsigned long)(holebegin >> KMM_PAGE_SHIFT);
-	unsigned long last = holelen ? (unsigned long)((holebegin + holelen - 1) >> KMM_PAGE_SHIFT) :
-				       ~0UL;
+	unsigned long last =
+		holelen ? (unsigned long)((holebegin + holelen - 1) >> KMM_PAGE_SHIFT) : ~0UL;
 	down_read(&mapping->i_mmap_rwsem);
 	struct list_head *pos;
-	list_for_each(pos, &mapping->i_mmap)
-	{
+	list_for_each (pos, &mapping->i_mmap) {
 		struct vm_area_struct *v = list_entry(pos, struct vm_area_struct, shared);
 		unsigned long vfirst = v->vm_pgoff, vlast = v->vm_pgoff + vma_pages(v) - 1;
 		if (vlast < first || vfirst > last)
@@ -504,7 +507,7 @@ int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 		return 0;
 	/* shared mappings are copied too: the child starts with them mapped */
 	bool cow = is_cow_mapping(src->vm_flags);
-	long rss[NR_MM_COUNTERS] = {0};
+	long rss[NR_MM_COUNTERS] = { 0 };
 	bool wrprotected = false;
 	uint64_t addr = src->vm_start;
 	while (addr < src->vm_end) {

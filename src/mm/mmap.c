@@ -61,7 +61,7 @@ static void gap_propagate(struct rb_node *n)
 static void gap_fix_path(struct rb_node *n)
 {
 	while (n) {
-		struct rb_node *kids[2] = {n->rb_left, n->rb_right};
+		struct rb_node *kids[2] = { n->rb_left, n->rb_right };
 		for (int i = 0; i < 2; i++)
 			if (kids[i]) {
 				struct vm_area_struct *k =
@@ -242,12 +242,11 @@ static uint64_t unmapped_area_topdown(struct mm_struct *mm, uint64_t len, uint64
 	for (;;) {
 		struct vm_area_struct *v = rb_entry(n, struct vm_area_struct, vm_rb);
 		/* go right while the right subtree may hold a fitting gap below high_limit */
-		if (n->rb_right && subtree_gap_of(n->rb_right) >= len &&
-		    v->vm_end <= high_limit) {
+		if (n->rb_right && subtree_gap_of(n->rb_right) >= len && v->vm_end <= high_limit) {
 			n = n->rb_right;
 			continue;
 		}
-	check_this:;
+check_this:;
 		uint64_t gap_start = v->vm_prev ? v->vm_prev->vm_end : 0;
 		uint64_t gap_end = v->vm_start;
 		if (gap_end > high_limit)
@@ -276,8 +275,8 @@ static uint64_t unmapped_area_topdown(struct mm_struct *mm, uint64_t len, uint64
 	}
 }
 
-uint64_t get_unmapped_area(struct mm_struct *mm, struct kmm_file *f, uint64_t addr,
-			   uint64_t len, uint64_t pgoff, unsigned long flags)
+uint64_t get_unmapped_area(struct mm_struct *mm, struct kmm_file *f, uint64_t addr, uint64_t len,
+			   uint64_t pgoff, unsigned long flags)
 {
 	(void)f;
 	(void)pgoff;
@@ -292,8 +291,8 @@ uint64_t get_unmapped_area(struct mm_struct *mm, struct kmm_file *f, uint64_t ad
 		addr = (addr + KMM_PAGE_SIZE - 1) & KMM_PAGE_MASK;
 		struct vm_area_struct *prev;
 		struct vm_area_struct *v = find_vma_prev(mm, addr, &prev);
-		if (addr >= min && mm->task_size - len >= addr && (!v || addr + len <= v->vm_start) &&
-		    (!prev || addr >= prev->vm_end))
+		if (addr >= min && mm->task_size - len >= addr &&
+		    (!v || addr + len <= v->vm_start) && (!prev || addr >= prev->vm_end))
 			return addr;
 	}
 	uint64_t a = unmapped_area_topdown(mm, len, min, mm->mmap_base);
@@ -500,8 +499,8 @@ static bool anon_vma_compatible(struct anon_vma *a, struct anon_vma *b)
 static bool can_merge(const struct vm_area_struct *v, unsigned long vm_flags, struct kmm_file *f,
 		      struct anon_vma *av)
 {
-	return v->vm_flags == vm_flags && v->vm_file == f &&
-	       anon_vma_compatible(v->anon_vma, av) && !(vm_flags & VM_GROWSDOWN);
+	return v->vm_flags == vm_flags && v->vm_file == f && anon_vma_compatible(v->anon_vma, av) &&
+	       !(vm_flags & VM_GROWSDOWN);
 }
 
 /* Remove @gone (merged into @keep): unlink it, move its anon_vma if needed. */
@@ -536,15 +535,16 @@ void vma_merge_pair(struct mm_struct *mm, struct vm_area_struct *a, struct vm_ar
  * Only VMAs whose anon_vma can be shared (either has none, or the same)
  * merge, so anonymous pages keep a valid reverse mapping.
  */
-struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *prev,
-				 uint64_t addr, uint64_t end, unsigned long vm_flags,
-				 struct anon_vma *anon_vma, struct kmm_file *file, unsigned long pgoff)
+struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, uint64_t addr,
+				 uint64_t end, unsigned long vm_flags, struct anon_vma *anon_vma,
+				 struct kmm_file *file, unsigned long pgoff)
 {
 	struct vm_area_struct *next = prev ? prev->vm_next : mm->mmap;
 	unsigned long pglen = (unsigned long)((end - addr) >> KMM_PAGE_SHIFT);
 	if (next && next->vm_start < end)
 		return NULL;
-	bool merge_prev = prev && prev->vm_end == addr && can_merge(prev, vm_flags, file, anon_vma) &&
+	bool merge_prev = prev && prev->vm_end == addr &&
+			  can_merge(prev, vm_flags, file, anon_vma) &&
 			  (!file || prev->vm_pgoff + vma_pages(prev) == pgoff);
 	bool merge_next = next && next->vm_start == end &&
 			  can_merge(next, vm_flags, file, anon_vma) &&
@@ -592,8 +592,8 @@ static unsigned long calc_vm_flags(int prot, int flags)
 	return f | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 }
 
-static uint64_t mmap_region(struct kmm_task *t, struct kmm_file *file, uint64_t addr,
-			    uint64_t len, unsigned long vm_flags, unsigned long pgoff, int *err)
+static uint64_t mmap_region(struct kmm_task *t, struct kmm_file *file, uint64_t addr, uint64_t len,
+			    unsigned long vm_flags, unsigned long pgoff, int *err)
 {
 	struct mm_struct *mm = t->mm;
 	/* MAP_FIXED replaces what was there */
@@ -609,7 +609,7 @@ static uint64_t mmap_region(struct kmm_task *t, struct kmm_file *file, uint64_t 
 		return 0;
 	}
 	long charged = 0;
-	struct vm_area_struct tmp = {.vm_flags = vm_flags};
+	struct vm_area_struct tmp = { .vm_flags = vm_flags };
 	if (accountable_mapping(&tmp)) {
 		charged = (long)(len >> KMM_PAGE_SHIFT);
 		if (security_vm_enough_memory_mm(mm, charged)) {
@@ -713,7 +713,8 @@ long kmm_mmap(struct kmm_task *t, uint64_t addr, uint64_t len, int prot, int fla
 	}
 
 	down_write(&mm->mmap_lock);
-	uint64_t a = get_unmapped_area(mm, file, addr, rlen, off >> KMM_PAGE_SHIFT, (unsigned long)flags);
+	uint64_t a = get_unmapped_area(mm, file, addr, rlen, off >> KMM_PAGE_SHIFT,
+				       (unsigned long)flags);
 	long ret;
 	if ((int64_t)a < 0 && (int64_t)a > -4096) {
 		ret = (long)a;
@@ -761,7 +762,8 @@ static void remove_vma(struct mm_struct *mm, struct vm_area_struct *vma)
 	/* dirty pages of a shared file mapping reach the file when it goes */
 	if (vma->vm_file && (vma->vm_flags & VM_SHARED) && !vma->vm_file->shmem) {
 		uint64_t off = (uint64_t)vma->vm_pgoff << KMM_PAGE_SHIFT;
-		filemap_write_and_wait_range(vma->vm_file, off, off + (vma->vm_end - vma->vm_start));
+		filemap_write_and_wait_range(vma->vm_file, off,
+					     off + (vma->vm_end - vma->vm_start));
 	}
 	vma_unlink_file(vma);
 	unlink_anon_vmas(vma);
@@ -866,8 +868,8 @@ long kmm_brk(struct kmm_task *t, uint64_t brk)
 	if (next && newbrk > next->vm_start)
 		goto out;
 	int err = 0;
-	mmap_region(t, NULL, oldbrk, newbrk - oldbrk, VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC,
-		    0, &err);
+	mmap_region(t, NULL, oldbrk, newbrk - oldbrk,
+		    VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC, 0, &err);
 	if (!err) {
 		mm->brk = brk;
 		ret = brk;
@@ -928,7 +930,8 @@ struct mm_struct *mm_alloc(struct kmm_machine *m)
 	mm->pgd_pfn = kmm_page_to_pfn(m, pgd);
 	mm->pgd = kmm_page_address(m, pgd);
 	mm->task_size = KMM_TASK_SIZE;
-	mm->mmap_base = KMM_STACK_TOP - (128ULL << 20) - (8ULL << 20); /* below a 8 MiB stack + gap */
+	mm->mmap_base =
+		KMM_STACK_TOP - (128ULL << 20) - (8ULL << 20); /* below a 8 MiB stack + gap */
 	mm->start_brk = mm->brk = 0x555555554000ULL + (1ULL << 20);
 	INIT_LIST_HEAD(&mm->mmlist);
 	spin_lock(&vs->mmlist_lock);
@@ -1000,8 +1003,8 @@ int vm_init(struct kmm_machine *m)
 	INIT_LIST_HEAD(&vs->mmlist);
 	spin_lock_init(&vs->files_lock);
 	INIT_LIST_HEAD(&vs->files);
-	vs->vm_area_cachep = kmm_kmem_cache_create(m, "vm_area_struct",
-						   sizeof(struct vm_area_struct), 0, SLAB_PANIC, NULL, NULL);
+	vs->vm_area_cachep = kmm_kmem_cache_create(
+		m, "vm_area_struct", sizeof(struct vm_area_struct), 0, SLAB_PANIC, NULL, NULL);
 	vs->mm_cachep = kmm_kmem_cache_create(m, "mm_struct", sizeof(struct mm_struct), 0,
 					      SLAB_HWCACHE_ALIGN | SLAB_PANIC, NULL, NULL);
 	vs->anon_vma_cachep = kmm_kmem_cache_create(m, "anon_vma", sizeof(struct anon_vma), 0,

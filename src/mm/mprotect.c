@@ -61,7 +61,8 @@ static int change_one(pteval_t *pte, uint64_t addr, void *arg)
 	if (e != old) {
 		/* cmpxchg: keep A/D bits a lockless walker sets meanwhile */
 		pteval_t cur = old;
-		while (!__atomic_compare_exchange_n(pte, &cur, e | (cur & (_PAGE_ACCESSED | _PAGE_DIRTY)),
+		while (!__atomic_compare_exchange_n(pte, &cur,
+						    e | (cur & (_PAGE_ACCESSED | _PAGE_DIRTY)),
 						    false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			;
 		pa->changed = true;
@@ -129,7 +130,8 @@ int vma_modify_range(struct mm_struct *mm, uint64_t start, uint64_t end,
 			unsigned long old = v->vm_flags;
 			long npages = (long)vma_pages(v);
 			/* a private mapping made writable is charged now */
-			if ((newflags & VM_WRITE) && !(old & (VM_WRITE | VM_ACCOUNT | VM_SHARED | VM_NORESERVE)) &&
+			if ((newflags & VM_WRITE) &&
+			    !(old & (VM_WRITE | VM_ACCOUNT | VM_SHARED | VM_NORESERVE)) &&
 			    !v->vm_file) {
 				if (security_vm_enough_memory_mm(mm, npages))
 					return -KMM_ENOMEM;
@@ -144,7 +146,7 @@ int vma_modify_range(struct mm_struct *mm, uint64_t start, uint64_t end,
 			pteval_t prot = vma_prot_for(v);
 			if (prot != v->vm_page_prot || ((old ^ newflags) & VM_ACCESS_FLAGS)) {
 				v->vm_page_prot = prot;
-				struct prot_arg pa = {.vma = v, .prot = prot};
+				struct prot_arg pa = { .vma = v, .prot = prot };
 				walk_pte_range(mm, v->vm_start, v->vm_end, change_one, &pa);
 				if (pa.changed)
 					flush_tlb_range(mm, v->vm_start, v->vm_end);

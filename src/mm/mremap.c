@@ -88,7 +88,8 @@ static long move_vma(struct kmm_task *t, struct vm_area_struct *vma, uint64_t ol
 	err = move_page_tables(vma, old_addr, nv, new_addr, old_len < new_len ? old_len : new_len);
 	if (err) {
 		/* put back what moved, then drop the new VMA */
-		move_page_tables(nv, new_addr, vma, old_addr, old_len < new_len ? old_len : new_len);
+		move_page_tables(nv, new_addr, vma, old_addr,
+				 old_len < new_len ? old_len : new_len);
 		do_munmap(mm, new_addr, new_len);
 		return err;
 	}
@@ -120,7 +121,8 @@ long kmm_mremap(struct kmm_task *t, uint64_t old_addr, uint64_t old_len, uint64_
 	new_len = (new_len + KMM_PAGE_SIZE - 1) & KMM_PAGE_MASK;
 	if (!new_len || !old_len)
 		return -KMM_EINVAL;
-	if (old_len > mm->task_size || new_len > mm->task_size || old_addr > mm->task_size - old_len)
+	if (old_len > mm->task_size || new_len > mm->task_size ||
+	    old_addr > mm->task_size - old_len)
 		return -KMM_EINVAL;
 	if ((flags & KMM_MREMAP_DONTUNMAP) && old_len != new_len)
 		return -KMM_EINVAL;

@@ -35,7 +35,8 @@ static unsigned long oom_totalpages(struct kmm_machine *m)
 static void dump_tasks(struct kmm_machine *m)
 {
 	pr_info(m, "Tasks state (memory values in pages):");
-	pr_info(m, "[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name");
+	pr_info(m,
+		"[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name");
 	for (struct kmm_task *t = kmm_task_next(m, 0); t; t = kmm_task_next(m, t->pid)) {
 		struct mm_struct *mm = t->mm;
 		if (!mm || atomic_load(&t->signal))
@@ -61,8 +62,7 @@ static void oom_reap(struct kmm_task *t)
 	up_read(&mm->mmap_lock);
 }
 
-bool out_of_memory(struct kmm_machine *m, gfp_t gfp, unsigned order,
-		   const struct alloc_context *ac)
+bool out_of_memory(struct kmm_machine *m, gfp_t gfp, unsigned order, const struct alloc_context *ac)
 {
 	(void)ac;
 	struct kmm_vm_state *vs = vm_state(m);
@@ -74,8 +74,7 @@ bool out_of_memory(struct kmm_machine *m, gfp_t gfp, unsigned order,
 	/* a task killed already still has memory to reap: wait for that */
 	spin_lock(&vs->tasks_lock);
 	struct list_head *pos;
-	list_for_each(pos, &vs->tasks)
-	{
+	list_for_each (pos, &vs->tasks) {
 		struct kmm_task *t = list_entry(pos, struct kmm_task, tasks);
 		long p = oom_badness(t, totalpages);
 		if (p > best) {
@@ -109,7 +108,8 @@ bool out_of_memory(struct kmm_machine *m, gfp_t gfp, unsigned order,
 		atomic_fetch_add(&((struct kmm_reclaim_state *)vs->reclaim)->oom_kills, 1);
 	unsigned long before = get_mm_rss(mm);
 	oom_reap(victim);
-	pr_info(m, "oom_reaper: reaped process %d (%s), now anon-rss:%lukB, file-rss:%lukB, shmem-rss:%lukB",
+	pr_info(m,
+		"oom_reaper: reaped process %d (%s), now anon-rss:%lukB, file-rss:%lukB, shmem-rss:%lukB",
 		victim->pid, victim->comm, get_mm_counter(mm, MM_ANONPAGES) * 4UL,
 		get_mm_counter(mm, MM_FILEPAGES) * 4UL, get_mm_counter(mm, MM_SHMEMPAGES) * 4UL);
 	return before > get_mm_rss(mm) || before == 0;

@@ -617,9 +617,8 @@ static inline void set_page_alloc_order(struct page *p, unsigned order_plus_one)
 	do {
 		n = (f & ~KMM_ALLOC_ORDER_MASK) |
 		    ((unsigned long)order_plus_one << KMM_ALLOC_ORDER_SHIFT);
-	} while (f != n && !atomic_compare_exchange_weak_explicit(&p->flags, &f, n,
-								  memory_order_relaxed,
-								  memory_order_relaxed));
+	} while (f != n && !atomic_compare_exchange_weak_explicit(
+				   &p->flags, &f, n, memory_order_relaxed, memory_order_relaxed));
 }
 
 /*

@@ -238,8 +238,7 @@ void free_pgd_range(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t
 	 */
 	flush_tlb_mm(mm);
 	struct list_head *pos, *n;
-	list_for_each_safe(pos, n, &freed)
-	{
+	list_for_each_safe (pos, n, &freed) {
 		struct ptdesc *pd = list_entry(pos, struct ptdesc, pt_list);
 		list_del(pos);
 		pte_free_page(mm->machine, mm, (struct page *)(void *)pd);

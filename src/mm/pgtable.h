@@ -131,7 +131,7 @@ typedef struct {
 } swp_entry_t;
 static inline swp_entry_t swp_entry(unsigned type, uint64_t offset)
 {
-	return (swp_entry_t){((uint64_t)type << 58) | (offset & ((1ULL << 40) - 1))};
+	return (swp_entry_t){ ((uint64_t)type << 58) | (offset & ((1ULL << 40) - 1)) };
 }
 static inline unsigned swp_type(swp_entry_t e)
 {

@@ -138,8 +138,7 @@ void unlink_anon_vmas(struct vm_area_struct *vma)
 {
 	struct kmm_vm_state *vs = vs_of(vma);
 	struct list_head *pos, *n;
-	list_for_each_safe(pos, n, &vma->anon_vma_chain)
-	{
+	list_for_each_safe (pos, n, &vma->anon_vma_chain) {
 		struct anon_vma_chain *avc = list_entry(pos, struct anon_vma_chain, same_vma);
 		struct anon_vma *av = avc->anon_vma;
 		down_write(&av->root->rwsem);
@@ -222,8 +221,7 @@ void rmap_walk(struct kmm_machine *m, struct page *page, struct rmap_walk_contro
 		struct anon_vma *root = av->root;
 		down_read(&root->rwsem);
 		struct list_head *pos;
-		list_for_each(pos, &av->head)
-		{
+		list_for_each (pos, &av->head) {
 			struct anon_vma_chain *avc =
 				list_entry(pos, struct anon_vma_chain, same_anon_vma);
 			uint64_t a = vma_address(page, avc->vma);
@@ -240,8 +238,7 @@ void rmap_walk(struct kmm_machine *m, struct page *page, struct rmap_walk_contro
 		return;
 	down_read(&mapping->i_mmap_rwsem);
 	struct list_head *pos;
-	list_for_each(pos, &mapping->i_mmap)
-	{
+	list_for_each (pos, &mapping->i_mmap) {
 		struct vm_area_struct *v = list_entry(pos, struct vm_area_struct, shared);
 		uint64_t a = vma_address(page, v);
 		if (a == (uint64_t)-1)
@@ -294,13 +291,13 @@ static bool referenced_one(struct page *page, struct vm_area_struct *vma, uint64
 
 int page_referenced(struct kmm_machine *m, struct page *page, unsigned long *vm_flags)
 {
-	struct referenced_arg ra = {0, 0};
+	struct referenced_arg ra = { 0, 0 };
 	if (page_mapcount(page) <= 0) {
 		if (vm_flags)
 			*vm_flags = 0;
 		return 0;
 	}
-	struct rmap_walk_control rwc = {.arg = &ra, .rmap_one = referenced_one};
+	struct rmap_walk_control rwc = { .arg = &ra, .rmap_one = referenced_one };
 	rmap_walk(m, page, &rwc);
 	if (vm_flags)
 		*vm_flags = ra.vm_flags;
@@ -331,7 +328,7 @@ int page_mkclean(struct kmm_machine *m, struct page *page)
 	int cleaned = 0;
 	if (page_mapcount(page) <= 0 || PageAnon(page))
 		return 0;
-	struct rmap_walk_control rwc = {.arg = &cleaned, .rmap_one = mkclean_one};
+	struct rmap_walk_control rwc = { .arg = &cleaned, .rmap_one = mkclean_one };
 	rmap_walk(m, page, &rwc);
 	return cleaned;
 }
@@ -364,7 +361,7 @@ static bool unmap_one(struct page *page, struct vm_area_struct *vma, uint64_t ad
 	} else if (PageAnon(page)) {
 		/* anonymous pages need a swap entry to come back (page->private
 		 * holds it while the page is in the swap cache) */
-		swp_entry_t e = {page->private};
+		swp_entry_t e = { page->private };
 		pteval_t swp = swp_entry_to_pte(e);
 		do_swap_dup_fn dup = vm_state(m)->swap_dup_pte;
 		/* each swap PTE holds a reference on the slot (swap_duplicate) */
@@ -391,7 +388,7 @@ bool try_to_unmap(struct kmm_machine *m, struct page *page)
 	 * lazily freeable: MADV_FREE) */
 	if (PageAnon(page) && PageSwapBacked(page) && !PageSwapCache(page))
 		return false;
-	struct rmap_walk_control rwc = {.arg = NULL, .rmap_one = unmap_one};
+	struct rmap_walk_control rwc = { .arg = NULL, .rmap_one = unmap_one };
 	rmap_walk(m, page, &rwc);
 	return page_mapcount(page) <= 0;
 }

@@ -38,8 +38,8 @@ static void lru_account(struct kmm_machine *m, struct lruvec *lv, struct page *p
 {
 	lv->nr_pages[lru] += (unsigned long)nr;
 	mod_node_page_state(m, lv->pgdat, (enum node_stat_item)(NR_INACTIVE_ANON + lru), nr);
-	mod_zone_page_state(m, kmm_page_zone(m, page), (enum zone_stat_item)(NR_ZONE_INACTIVE_ANON + lru),
-			    nr);
+	mod_zone_page_state(m, kmm_page_zone(m, page),
+			    (enum zone_stat_item)(NR_ZONE_INACTIVE_ANON + lru), nr);
 }
 
 void lruvec_add_page(struct kmm_machine *m, struct lruvec *lv, struct page *page)
@@ -158,7 +158,8 @@ static bool get_page_unless_zero(struct page *page)
 	int c = atomic_load_explicit(&page->_refcount, memory_order_relaxed);
 	while (c > 0)
 		if (atomic_compare_exchange_weak_explicit(&page->_refcount, &c, c + 1,
-							  memory_order_acquire, memory_order_relaxed))
+							  memory_order_acquire,
+							  memory_order_relaxed))
 			return true;
 	return false;
 }

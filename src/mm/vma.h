@@ -160,8 +160,7 @@ static inline bool PageAnon(const struct page *p)
 }
 static inline struct anon_vma *page_anon_vma(const struct page *p)
 {
-	return PageAnon(p) ? (struct anon_vma *)((uintptr_t)p->mapping - PAGE_MAPPING_ANON) :
-			     NULL;
+	return PageAnon(p) ? (struct anon_vma *)((uintptr_t)p->mapping - PAGE_MAPPING_ANON) : NULL;
 }
 static inline struct address_space *page_mapping_file(const struct page *p)
 {
@@ -178,7 +177,7 @@ struct vm_area_struct {
 	uint64_t rb_subtree_gap;
 	struct vm_area_struct *vm_next, *vm_prev; /* sorted list */
 	unsigned long vm_flags;
-	pteval_t vm_page_prot; /* PTE protection bits for this VMA's pages */
+	pteval_t vm_page_prot;	/* PTE protection bits for this VMA's pages */
 	unsigned long vm_pgoff; /* file offset in pages; for anon, vm_start >> 12 at creation */
 	struct kmm_file *vm_file;
 	struct anon_vma *anon_vma;
@@ -321,15 +320,15 @@ int insert_vm_struct(struct mm_struct *mm, struct vm_area_struct *vma);
 pteval_t vm_get_page_prot(unsigned long vm_flags);
 int __split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr, int new_below);
 int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len);
-uint64_t get_unmapped_area(struct mm_struct *mm, struct kmm_file *f, uint64_t addr,
-			   uint64_t len, uint64_t pgoff, unsigned long flags);
-struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *prev,
-				 uint64_t addr, uint64_t end, unsigned long vm_flags,
-				 struct anon_vma *anon_vma, struct kmm_file *file, unsigned long pgoff);
+uint64_t get_unmapped_area(struct mm_struct *mm, struct kmm_file *f, uint64_t addr, uint64_t len,
+			   uint64_t pgoff, unsigned long flags);
+struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, uint64_t addr,
+				 uint64_t end, unsigned long vm_flags, struct anon_vma *anon_vma,
+				 struct kmm_file *file, unsigned long pgoff);
 /* Overcommit (mm/util.c __vm_enough_memory): 0 or -KMM_ENOMEM. */
 int security_vm_enough_memory_mm(struct mm_struct *mm, long pages);
 void vm_unacct_memory(struct kmm_machine *m, long pages);
-unsigned long kmm_vm_committed_pages(struct kmm_machine *m); /* Committed_AS */
+unsigned long kmm_vm_committed_pages(struct kmm_machine *m);	/* Committed_AS */
 unsigned long kmm_vm_commit_limit_pages(struct kmm_machine *m); /* CommitLimit */
 int expand_stack(struct vm_area_struct *vma, uint64_t addr);
 void vma_link_file(struct vm_area_struct *vma);
@@ -462,8 +461,7 @@ static inline void kmm_file_hold(struct kmm_file *f)
 }
 /* The page at @index, uptodate, with a reference; reads it (and readahead)
  * if missing.  NULL with *err = -errno on failure (-KMM_ENXIO past EOF). */
-struct page *filemap_fault_get_page(struct kmm_file *f, unsigned long index, bool *major,
-				    int *err);
+struct page *filemap_fault_get_page(struct kmm_file *f, unsigned long index, bool *major, int *err);
 void set_page_dirty(struct page *page);
 /*
  * The page lock (PG_locked): held while a page is read, written back or
@@ -484,8 +482,8 @@ void filemap_wakeup_flusher(struct kmm_machine *m);
 void wb_writeback_expired(struct kmm_machine *m, bool all);
 /* A new file object (refcount 1, on the machine's file list) around an
  * open host fd (-1 for shmem); for kmm_file_get and shmem.c. */
-struct kmm_file *kmm_file_alloc(struct kmm_machine *m, const char *path, int host_fd,
-				bool writable, bool shmem, uint64_t size,
+struct kmm_file *kmm_file_alloc(struct kmm_machine *m, const char *path, int host_fd, bool writable,
+				bool shmem, uint64_t size,
 				const struct address_space_operations *a_ops);
 
 /* Reclaim: drop a clean, unmapped page-cache page (the caller holds one

@@ -191,8 +191,9 @@ long node_page_state_snapshot(struct kmm_machine *m, pg_data_t *pgdat, enum node
 	long x = atomic_load_explicit(&pgdat->vm_stat[item], memory_order_relaxed);
 	if (pgdat->per_cpu_nodestats)
 		for (int i = 0; i < m->nr_cpu_ids; i++)
-			x += atomic_load_explicit(&pgdat->per_cpu_nodestats[i].vm_node_stat_diff[item],
-						  memory_order_relaxed);
+			x += atomic_load_explicit(
+				&pgdat->per_cpu_nodestats[i].vm_node_stat_diff[item],
+				memory_order_relaxed);
 	return x;
 }
 

@@ -43,8 +43,8 @@ void *workingset_eviction(struct kmm_machine *m, struct page *page)
 {
 	int nid = kmm_page_to_nid(page);
 	struct lruvec *lv = node_lruvec(NODE_DATA(m, nid));
-	unsigned long eviction = atomic_fetch_add_explicit(&lv->nonresident_age, 1,
-							   memory_order_relaxed) + 1;
+	unsigned long eviction =
+		atomic_fetch_add_explicit(&lv->nonresident_age, 1, memory_order_relaxed) + 1;
 	return pack_shadow(nid, eviction & (~0UL >> (WS_SHIFT + 2)),
 			   kmm_test_page_flag(page, PG_workingset));
 }
@@ -78,8 +78,8 @@ void workingset_refault(struct kmm_machine *m, struct page *page, void *shadow)
 		return;
 	SetPageActive(page);
 	workingset_age_nonresident(lv, 1);
-	mod_node_page_state(m, lv->pgdat, file ? WORKINGSET_ACTIVATE_FILE : WORKINGSET_ACTIVATE_ANON,
-			    1);
+	mod_node_page_state(m, lv->pgdat,
+			    file ? WORKINGSET_ACTIVATE_FILE : WORKINGSET_ACTIVATE_ANON, 1);
 	if (workingset) {
 		kmm_set_page_flag(page, PG_workingset);
 		mod_node_page_state(m, lv->pgdat,
