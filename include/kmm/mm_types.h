@@ -233,6 +233,16 @@ static inline bool put_page_testzero(struct page *p)
 {
 	return atomic_fetch_sub_explicit(&p->_refcount, 1, memory_order_acq_rel) == 1;
 }
+/* A reference, unless the page is already on its way to being freed. */
+static inline bool get_page_unless_zero(struct page *p)
+{
+	int c = atomic_load_explicit(&p->_refcount, memory_order_relaxed);
+	while (c > 0)
+		if (atomic_compare_exchange_weak_explicit(
+			    &p->_refcount, &c, c + 1, memory_order_acquire, memory_order_relaxed))
+			return true;
+	return false;
+}
 static inline int page_mapcount(const struct page *p)
 {
 	return atomic_load_explicit((atomic_int *)&p->_mapcount, memory_order_relaxed) + 1;

@@ -211,13 +211,7 @@ void lru_gen_shrink_lruvec(struct kmm_machine *m, struct lruvec *lv, struct scan
 		while (scanned < 32 && !list_empty(src)) {
 			struct page *page = list_last_entry(src, struct page, lru);
 			scanned++;
-			int c = atomic_load_explicit(&page->_refcount, memory_order_relaxed);
-			bool got = false;
-			while (c > 0 && !got)
-				got = atomic_compare_exchange_weak_explicit(
-					&page->_refcount, &c, c + 1, memory_order_acquire,
-					memory_order_relaxed);
-			if (!got) {
+			if (!get_page_unless_zero(page)) {
 				list_move(&page->lru, src);
 				continue;
 			}

@@ -91,16 +91,6 @@ static void count_fault(struct vm_fault *vmf, bool major)
 	}
 }
 
-static void update_hiwater_rss(struct mm_struct *mm)
-{
-	/* faults run concurrently under mmap_lock held for reading */
-	unsigned long rss = get_mm_rss(mm);
-	unsigned long hw = __atomic_load_n(&mm->hiwater_rss, __ATOMIC_RELAXED);
-	while (rss > hw && !__atomic_compare_exchange_n(&mm->hiwater_rss, &hw, rss, true,
-							__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
-}
-
 /* ---- anonymous faults ------------------------------------------------------------------- */
 
 static unsigned do_anonymous_page(struct vm_fault *vmf)

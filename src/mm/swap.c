@@ -153,17 +153,6 @@ void page_lru_release(struct kmm_machine *m, struct page *page)
 	kmm_clear_page_flag(page, PG_workingset);
 }
 
-static bool get_page_unless_zero(struct page *page)
-{
-	int c = atomic_load_explicit(&page->_refcount, memory_order_relaxed);
-	while (c > 0)
-		if (atomic_compare_exchange_weak_explicit(&page->_refcount, &c, c + 1,
-							  memory_order_acquire,
-							  memory_order_relaxed))
-			return true;
-	return false;
-}
-
 bool folio_isolate_lru(struct kmm_machine *m, struct page *page)
 {
 	struct lruvec *lv = page_lruvec(m, page);

@@ -569,16 +569,6 @@ struct page *swapin_readahead(struct kmm_machine *m, swp_entry_t e, bool *major,
 
 /* ---- mapping a swapped-in page ---------------------------------------------------------------- */
 
-static void update_hiwater_rss(struct mm_struct *mm)
-{
-	unsigned long rss = get_mm_rss(mm);
-	unsigned long hw = __atomic_load_n(&mm->hiwater_rss, __ATOMIC_RELAXED);
-
-	while (rss > hw && !__atomic_compare_exchange_n(&mm->hiwater_rss, &hw, rss, true,
-							__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
-}
-
 enum swap_map_how {
 	SWAP_MAP_READ,	/* read fault: keep the slot unless swap is short */
 	SWAP_MAP_WRITE, /* write fault: writable if the page is ours alone */

@@ -228,6 +228,15 @@ static inline unsigned long get_mm_rss(struct mm_struct *mm)
 	return (unsigned long)(get_mm_counter(mm, MM_FILEPAGES) + get_mm_counter(mm, MM_ANONPAGES) +
 			       get_mm_counter(mm, MM_SHMEMPAGES));
 }
+/* VmHWM: faults run concurrently under mmap_lock held for reading */
+static inline void update_hiwater_rss(struct mm_struct *mm)
+{
+	unsigned long rss = get_mm_rss(mm);
+	unsigned long hw = __atomic_load_n(&mm->hiwater_rss, __ATOMIC_RELAXED);
+	while (rss > hw && !__atomic_compare_exchange_n(&mm->hiwater_rss, &hw, rss, true,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
 static inline unsigned long vma_pages(const struct vm_area_struct *v)
 {
 	return (unsigned long)((v->vm_end - v->vm_start) >> KMM_PAGE_SHIFT);

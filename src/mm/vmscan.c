@@ -98,13 +98,7 @@ static unsigned long isolate_lru_pages(struct kmm_machine *m, struct lruvec *lv,
 	while (scan < nr_to_scan && !list_empty(src)) {
 		struct page *page = list_last_entry(src, struct page, lru);
 		scan++;
-		int c = atomic_load_explicit(&page->_refcount, memory_order_relaxed);
-		bool got = false;
-		while (c > 0 && !got)
-			got = atomic_compare_exchange_weak_explicit(&page->_refcount, &c, c + 1,
-								    memory_order_acquire,
-								    memory_order_relaxed);
-		if (!got) {
+		if (!get_page_unless_zero(page)) {
 			/* being freed: its put will take it off; skip it */
 			list_move(&page->lru, src);
 			continue;
