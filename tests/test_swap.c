@@ -587,7 +587,13 @@ static void test_write_read(void **state)
 	for (unsigned i = 0; i < PG; i++)
 		assert_int_equal(buf[i], pat(101, i));
 
-	/* back in: the faulting slot and its neighbours (page-cluster) */
+	/* back in: the faulting slot and its neighbours.  A fresh device hands
+	 * out slots 1, 2, 3 (slot 0 is the header); two readahead hits since the
+	 * last fault make the window 4 slots (hits + 2, rounded up to a power
+	 * of two), aligned: slots 0-3 */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(swp_offset(es[i]), 1 + i);
+	atomic_store(&swap_state(m)->ra_hits, 2);
 	bool major;
 	int err = 0;
 	struct page *p = swapin_readahead(m, es[1], &major, &err);
@@ -829,16 +835,54 @@ static void test_swapout_swapin(void **state)
 	assert_true(meminfo_kb(m, "MemFree:") >= free0 + n * 4 - 64);
 	assert_int_equal(meminfo_kb(m, "SwapFree:"), 4092 - n * 4);
 
-	/* touch one page: a major fault that reads it and its window */
+	/* a first fault with no history reads its page alone */
+	struct vm_area_struct *vma = find_vma(t->mm, a);
 	unsigned long maj0 = kmm_task_maj_flt(t), pgmaj0 = sum_vm_event(m, PGMAJFAULT);
+	unsigned long min0 = kmm_task_min_flt(t), ra0 = sum_vm_event(m, SWAP_RA);
+	check(t, a + 30 * PG, PG, 3);
+	assert_int_equal(kmm_task_maj_flt(t), maj0 + 1);
+	assert_int_equal(sum_vm_event(m, SWAP_RA), ra0);
+	assert_true(is_swap_pte(pte_of(t, a + 29 * PG)));
+	/* six readahead hits since: an 8-page window centred on the next
+	 * fault (pages 2-9 around page 5), read and mapped around it */
+	__atomic_store_n(&vma->swap_ra_info, (a + 30 * PG) | (8UL << 6) | 6, __ATOMIC_RELAXED);
 	check(t, a + 5 * PG, PG, 3);
-	assert_int_equal(kmm_task_maj_flt(t), maj0 + 1);
-	assert_int_equal(sum_vm_event(m, PGMAJFAULT), pgmaj0 + 1);
-	assert_true(pte_present(pte_of(t, a + 5 * PG)));
-	assert_false(pte_of(t, a + 5 * PG) & _PAGE_RW); /* a read fault maps it read-only */
-	/* the rest of its 8-slot window (slots 0-7: pages 0-6) is cached */
-	check(t, a, 7 * PG, 3);
-	assert_int_equal(kmm_task_maj_flt(t), maj0 + 1);
+	assert_int_equal(kmm_task_maj_flt(t), maj0 + 2);
+	assert_int_equal(sum_vm_event(m, PGMAJFAULT), pgmaj0 + 2);
+	assert_int_equal(sum_vm_event(m, SWAP_RA), ra0 + 7);
+	pteval_t v5 = pte_of(t, a + 5 * PG);
+	assert_true(pte_present(v5));
+	/* ours alone: writable at once even for a read, but clean */
+	assert_true(v5 & _PAGE_RW);
+	assert_false(v5 & _PAGE_DIRTY);
+	for (int i = 2; i < 10; i++) {
+		pteval_t v = pte_of(t, a + (uint64_t)i * PG);
+		struct page *pg;
+
+		assert_true(pte_present(v));
+		if (i == 5)
+			continue;
+		/* fault-around: mapped old, still marked as read ahead */
+		assert_false(v & _PAGE_ACCESSED);
+		pg = kmm_pfn_to_page(m, pte_pfn(v));
+		assert_true(kmm_test_page_flag(pg, PG_reclaim)); /* PG_readahead */
+		assert_true(PageSwapCache(pg));
+	}
+	assert_true(is_swap_pte(pte_of(t, a + 1 * PG)));
+	assert_true(is_swap_pte(pte_of(t, a + 10 * PG)));
+	/* using them costs no fault at all */
+	check(t, a + 2 * PG, 8 * PG, 3);
+	assert_int_equal(kmm_task_maj_flt(t), maj0 + 2);
+	assert_int_equal(kmm_task_min_flt(t), min0);
+	assert_true(pte_of(t, a + 2 * PG) & _PAGE_ACCESSED);
+	/* the next major fault counts them as hits (young PTEs) */
+	unsigned long hit0 = sum_vm_event(m, SWAP_RA_HIT);
+	check(t, a + 20 * PG, PG, 3);
+	assert_int_equal(kmm_task_maj_flt(t), maj0 + 3);
+	assert_int_equal(sum_vm_event(m, SWAP_RA_HIT), hit0 + 7);
+	for (int i = 2; i < 10; i++)
+		assert_false(kmm_test_page_flag(
+			kmm_pfn_to_page(m, pte_pfn(pte_of(t, a + (uint64_t)i * PG))), PG_reclaim));
 	/* everything back, the data right */
 	check(t, a, n * PG, 3);
 	assert_int_equal(get_mm_counter(t->mm, MM_SWAPENTS), 0);
@@ -850,7 +894,7 @@ static void test_swapout_swapin(void **state)
 	fill(t, a, n * PG, 4);
 	check(t, a, n * PG, 4);
 	evict(m, t, a + 20 * PG, false);
-	unsigned long min0 = kmm_task_min_flt(t);
+	min0 = kmm_task_min_flt(t);
 	fill(t, a + 20 * PG, PG, 5);
 	assert_true(pte_of(t, a + 20 * PG) & _PAGE_RW);
 	assert_int_equal(kmm_task_min_flt(t), min0); /* the major fault did it all */
@@ -861,6 +905,66 @@ static void test_swapout_swapin(void **state)
 	assert_int_equal(kmm_swapoff(m, path), 0);
 	assert_int_equal(meminfo_kb(m, "SwapTotal:"), 0);
 	assert_int_equal(node_stat(m, NR_SWAPCACHE), 0);
+	shutdown_swap(m);
+}
+
+/* /sys/kernel/mm/swap/{fault_around,vma_ra_enabled} and vm.page-cluster */
+static void test_readahead_knobs(void **state)
+{
+	(void)state;
+	struct kmm_machine *m = boot_swap(NULL, NULL);
+	char path[128];
+
+	make_swap(m, path, sizeof(path), 1024, -1);
+	assert_string_equal(proc_read(m, "/sys/kernel/mm/swap/vma_ra_enabled"), "true\n");
+	assert_string_equal(proc_read(m, "/sys/kernel/mm/swap/fault_around"), "true\n");
+	assert_string_equal(proc_read(m, "/proc/sys/vm/page-cluster"), "3\n");
+	assert_int_equal(proc_write(m, "/proc/sys/vm/page-cluster", "6"), -KMM_EINVAL);
+	assert_int_equal(proc_write(m, "/proc/sys/vm/page-cluster", "-1"), -KMM_EINVAL);
+	assert_int_equal(proc_write(m, "/sys/kernel/mm/swap/fault_around", "maybe"), -KMM_EINVAL);
+	assert_int_equal(proc_write(m, "/sys/kernel/mm/swap/fault_around", "false"), 0);
+	assert_string_equal(proc_read(m, "/sys/kernel/mm/swap/fault_around"), "false\n");
+
+	struct kmm_task *t = kmm_task_spawn(m, "ra");
+	const size_t n = 16;
+	uint64_t a = (uint64_t)anon_task(t, n);
+	struct vm_area_struct *vma = find_vma(t->mm, a);
+
+	fill(t, a, n * PG, 7);
+	for (size_t i = 0; i < n; i++)
+		evict(m, t, a + i * PG, false);
+	/* without fault-around the window is read but not mapped: each page
+	 * read ahead costs a minor fault, which counts as a hit */
+	__atomic_store_n(&vma->swap_ra_info, (a + 15 * PG) | (4UL << 6) | 2, __ATOMIC_RELAXED);
+	unsigned long maj0 = kmm_task_maj_flt(t), min0 = kmm_task_min_flt(t);
+	unsigned long hit0 = sum_vm_event(m, SWAP_RA_HIT), ra0 = sum_vm_event(m, SWAP_RA);
+	check(t, a + 5 * PG, PG, 7);
+	assert_int_equal(kmm_task_maj_flt(t), maj0 + 1);
+	assert_int_equal(sum_vm_event(m, SWAP_RA), ra0 + 3); /* pages 4-7 less the fault */
+	assert_true(is_swap_pte(pte_of(t, a + 4 * PG)));
+	assert_true(is_swap_pte(pte_of(t, a + 6 * PG)));
+	check(t, a + 4 * PG, 4 * PG, 7);
+	assert_int_equal(kmm_task_maj_flt(t), maj0 + 1);
+	assert_int_equal(kmm_task_min_flt(t), min0 + 3);
+	assert_int_equal(sum_vm_event(m, SWAP_RA_HIT), hit0 + 3);
+	/* page-cluster 0: no readahead at all */
+	assert_int_equal(proc_write(m, "/proc/sys/vm/page-cluster", "0"), 0);
+	ra0 = sum_vm_event(m, SWAP_RA);
+	check(t, a + 9 * PG, 3 * PG, 7);
+	assert_int_equal(kmm_task_maj_flt(t), maj0 + 4);
+	assert_int_equal(sum_vm_event(m, SWAP_RA), ra0);
+	/* vma_ra_enabled off: the window is by slot, aligned; slots follow the
+	 * eviction order, so the neighbours of page 13 are pages 12-15 */
+	assert_int_equal(proc_write(m, "/proc/sys/vm/page-cluster", "2"), 0);
+	assert_int_equal(proc_write(m, "/sys/kernel/mm/swap/vma_ra_enabled", "0"), 0);
+	assert_string_equal(proc_read(m, "/sys/kernel/mm/swap/vma_ra_enabled"), "false\n");
+	atomic_store(&swap_state(m)->ra_hits, 2);
+	check(t, a + 13 * PG, PG, 7);
+	assert_int_equal(kmm_task_maj_flt(t), maj0 + 5);
+	assert_true(sum_vm_event(m, SWAP_RA) > ra0);
+	check(t, a, n * PG, 7);
+	kmm_task_exit(t);
+	assert_int_equal(kmm_swapoff(m, path), 0);
 	shutdown_swap(m);
 }
 
@@ -1069,19 +1173,13 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mkswap_header),
-		cmocka_unit_test(test_swapon_errors),
-		cmocka_unit_test(test_priorities),
-		cmocka_unit_test(test_cluster_alloc),
-		cmocka_unit_test(test_dup_free),
-		cmocka_unit_test(test_swap_cache),
-		cmocka_unit_test(test_write_read),
-		cmocka_unit_test(test_io_errors),
-		cmocka_unit_test(test_proc_swaps_meminfo),
-		cmocka_unit_test(test_swapout_swapin),
-		cmocka_unit_test(test_swap_fork),
-		cmocka_unit_test(test_swap_errors_e2e),
-		cmocka_unit_test(test_swapoff),
+		cmocka_unit_test(test_mkswap_header),	   cmocka_unit_test(test_swapon_errors),
+		cmocka_unit_test(test_priorities),	   cmocka_unit_test(test_cluster_alloc),
+		cmocka_unit_test(test_dup_free),	   cmocka_unit_test(test_swap_cache),
+		cmocka_unit_test(test_write_read),	   cmocka_unit_test(test_io_errors),
+		cmocka_unit_test(test_proc_swaps_meminfo), cmocka_unit_test(test_swapout_swapin),
+		cmocka_unit_test(test_readahead_knobs),	   cmocka_unit_test(test_swap_fork),
+		cmocka_unit_test(test_swap_errors_e2e),	   cmocka_unit_test(test_swapoff),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

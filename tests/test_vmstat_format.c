@@ -624,12 +624,12 @@ static void test_proc_tree(void **state)
 	assert_string_equal(l.text,
 			    "dirty_expire_centisecs dirty_writeback_centisecs "
 			    "drop_caches lowmem_reserve_ratio max_map_count min_free_kbytes "
-			    "mmap_min_addr overcommit_memory overcommit_ratio "
+			    "mmap_min_addr overcommit_memory overcommit_ratio page-cluster "
 			    "percpu_pagelist_high_fraction swappiness watermark_boost_factor "
 			    "watermark_scale_factor ");
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(kmm_proc_list(m, "/sys/kernel/mm", list_cb, &l), 0);
-	assert_string_equal(l.text, "lru_gen/ ");
+	assert_string_equal(l.text, "lru_gen/ swap/ ");
 	assert_int_equal(kmm_proc_list(m, "/proc/meminfo", list_cb, &l), -KMM_ENOTDIR);
 	assert_int_equal(kmm_proc_list(m, "/proc/nope", list_cb, &l), -KMM_ENOENT);
 

@@ -85,6 +85,9 @@ struct zone {
 	struct per_cpu_zonestat *per_cpu_zonestats; /* [nr_cpu_ids] */
 	int pageset_high_max;
 	int pageset_batch;
+	/* kswapd is reclaiming the zone (ZONE_RECLAIM_ACTIVE): frees keep at
+	 * most 4 batches on a CPU's list so that the others can use them */
+	atomic_int reclaim_active;
 	unsigned long *pageblock_flags; /* 4 bits per pageblock */
 	kmm_pfn_t zone_start_pfn;
 	atomic_ulong managed_pages;  /* present minus reserved at boot */

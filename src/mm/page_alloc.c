@@ -591,6 +591,25 @@ void zone_pcp_update_all(struct kmm_machine *m)
 	}
 }
 
+/*
+ * The count at which a free to @pcp gives pages back to the buddy (nr_pcp_high):
+ * pcp->high, but while kswapd reclaims the zone only 4 batches, else what
+ * kswapd frees would stay on its own CPU's list, out of the other CPUs'
+ * reach and out of NR_FREE_PAGES, and it would reclaim again for them.
+ */
+static KMM_ALWAYS_INLINE int pcp_high(const struct zone *z, const struct per_cpu_pages *pcp)
+{
+	int high = __atomic_load_n(&pcp->high, __ATOMIC_RELAXED);
+
+	if (unlikely(atomic_load_explicit(&z->reclaim_active, memory_order_relaxed))) {
+		int b = __atomic_load_n(&pcp->batch, __ATOMIC_RELAXED) << 2;
+
+		if (b < high)
+			high = b;
+	}
+	return high;
+}
+
 static int nr_pcp_free(struct per_cpu_pages *pcp, int high, int batch)
 {
 	if (unlikely(high < batch))
@@ -796,7 +815,7 @@ static KMM_ALWAYS_INLINE void __free_prepared_page(struct kmm_machine *m, struct
 		int count = pcp->count + (1 << order);
 		pcp_set_count(pcp, count);
 		/* high and batch change under sysctl writes: read them once */
-		int high = __atomic_load_n(&pcp->high, __ATOMIC_RELAXED);
+		int high = pcp_high(z, pcp);
 		if (unlikely(count >= high)) {
 			int batch = __atomic_load_n(&pcp->batch, __ATOMIC_RELAXED);
 			free_pcppages_bulk(m, c, z, nr_pcp_free(pcp, high, batch), pcp, pindex);
@@ -909,7 +928,7 @@ void __kmm_free_pages(struct kmm_machine *m, struct page *page, unsigned order)
 		if (likely((f & mask) == (1UL << KMM_ALLOC_ORDER_SHIFT) &&
 			   kmm_page_type(page) == PAGE_TYPE_NONE && !page->mapping &&
 			   !PageTail(page) && page_ref_count(page) == 1 && mt < MIGRATE_PCPTYPES &&
-			   pcp->count + 1 < __atomic_load_n(&pcp->high, __ATOMIC_RELAXED))) {
+			   pcp->count + 1 < pcp_high(z, pcp))) {
 			if (likely(put_page_testzero(page))) {
 				atomic_store_explicit(
 					&page->flags,

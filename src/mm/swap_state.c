@@ -38,7 +38,9 @@
  * shared one stays read-only and do_wp_page copies it.  A read fault
  * frees the slot only when swap is more than half full or the VMA is
  * mlocked (should_try_to_free_swap); otherwise the clean copy stays so
- * that reclaim can drop the page again without writing it.
+ * that reclaim can drop the page again without writing it.  A page ours
+ * alone is mapped writable (not dirty) on a read fault too, as Linux does
+ * for an exclusive swap entry: a later store dirties the PTE, not a fault.
  */
 #include "mm/swapfile.h"
 
@@ -250,6 +252,17 @@ static struct page *__lookup_swap_cache(struct swap_info_struct *si, unsigned lo
 	return page;
 }
 
+/* A readahead page found by a fault: a hit for the window that read it. */
+static bool swap_ra_hit(struct kmm_machine *m, struct page *page)
+{
+	if (!kmm_test_page_flag(page, PG_readahead) || !test_clear_page_flag(page, PG_readahead))
+		return false;
+	count_vm_events(m, SWAP_RA_HIT, 1);
+	if (swap_state(m))
+		atomic_fetch_add_explicit(&swap_state(m)->ra_hits, 1, memory_order_relaxed);
+	return true;
+}
+
 struct page *lookup_swap_cache(struct kmm_machine *m, swp_entry_t e)
 {
 	struct swap_info_struct *si = get_swap_device(m, e);
@@ -259,12 +272,8 @@ struct page *lookup_swap_cache(struct kmm_machine *m, swp_entry_t e)
 		return NULL;
 	page = __lookup_swap_cache(si, swp_offset(e));
 	put_swap_device(si);
-	if (page && kmm_test_page_flag(page, PG_readahead) &&
-	    test_clear_page_flag(page, PG_readahead)) {
-		count_vm_events(m, SWAP_RA_HIT, 1);
-		if (swap_state(m))
-			atomic_fetch_add_explicit(&swap_state(m)->ra_hits, 1, memory_order_relaxed);
-	}
+	if (page)
+		swap_ra_hit(m, page);
 	return page;
 }
 
@@ -473,30 +482,60 @@ static int swapin_read_new(struct swap_info_struct *si, struct page *page, unsig
 	return ret;
 }
 
-/* The other allocated slots of @offset's 1 << page_cluster window. */
+/*
+ * The readahead window for a fault at @cur after one at @prev that chose
+ * @prev_win, with @hits readahead pages used since (swapin_nr_pages): no
+ * hits and no neighbour means random access, one page; hits grow the
+ * window to the next power of two above hits + 2, up to @max; it never
+ * falls below half the previous one at once.
+ */
+static unsigned swapin_nr_pages(uint64_t prev, uint64_t cur, unsigned long hits, unsigned max,
+				unsigned prev_win)
+{
+	unsigned pages;
+
+	if (max <= 1)
+		return 1;
+	if (!hits) {
+		pages = cur == prev + 1 || cur + 1 == prev ? 2 : 1;
+	} else {
+		pages = 4;
+		while (pages < hits + 2 && pages < max)
+			pages <<= 1;
+	}
+	if (pages > max)
+		pages = max;
+	if (pages < prev_win / 2)
+		pages = prev_win / 2;
+	return pages;
+}
+
+static unsigned swap_max_win(struct swap_state *ss)
+{
+	return 1U << KMM_MIN(KMM_MAX(ss->page_cluster, 0), SWAP_PAGE_CLUSTER_MAX);
+}
+
+/* The other allocated slots of @offset's aligned window (swap_cluster_readahead). */
 static void swap_readahead_window(struct swap_info_struct *si, unsigned long offset)
 {
 	struct kmm_machine *m = si->machine;
 	struct swap_state *ss = swap_state(m);
-	unsigned cluster = (unsigned)KMM_MIN(ss->page_cluster, 8); /* at most a cluster */
-	unsigned long mask = (1UL << cluster) - 1, start = offset & ~mask, end = offset | mask;
+	unsigned long hits, prev, mask, start, end;
+	unsigned win;
 
-	if (!mask)
+	if (!ss)
 		return;
-	/*
-	 * Adaptive window: when fewer than a quarter of the pages read ahead
-	 * were used, read only the faulting page (every 16th fault still
-	 * probes the window); the history halves as it grows, so the window
-	 * comes back when the access pattern turns sequential again.
-	 */
-	unsigned long issued = atomic_load_explicit(&ss->ra_issued, memory_order_relaxed);
-	unsigned long hits = atomic_load_explicit(&ss->ra_hits, memory_order_relaxed);
-	unsigned long faults = atomic_fetch_add_explicit(&ss->ra_faults, 1, memory_order_relaxed);
-	if (issued > 4096) {
-		atomic_store_explicit(&ss->ra_issued, issued / 2, memory_order_relaxed);
-		atomic_store_explicit(&ss->ra_hits, hits / 2, memory_order_relaxed);
-	}
-	if (issued > 64 && hits * 4 < issued && faults % 16)
+	hits = atomic_exchange_explicit(&ss->ra_hits, 0, memory_order_relaxed);
+	prev = atomic_load_explicit(&ss->ra_prev_offset, memory_order_relaxed);
+	win = swapin_nr_pages(prev, offset, hits, swap_max_win(ss),
+			      atomic_load_explicit(&ss->ra_prev_win, memory_order_relaxed));
+	mask = win - 1;
+	start = offset & ~mask;
+	end = offset | mask;
+	if (!hits)
+		atomic_store_explicit(&ss->ra_prev_offset, offset, memory_order_relaxed);
+	atomic_store_explicit(&ss->ra_prev_win, win, memory_order_relaxed);
+	if (!mask)
 		return;
 	for (unsigned long o = start; o <= end && o < si->max; o++) {
 		struct page *page;
@@ -518,10 +557,8 @@ static void swap_readahead_window(struct swap_info_struct *si, unsigned long off
 		}
 		if (new) {
 			kmm_set_page_flag(page, PG_readahead);
-			if (!swapin_read_new(si, page, o)) {
+			if (!swapin_read_new(si, page, o))
 				count_vm_events(m, SWAP_RA, 1);
-				atomic_fetch_add_explicit(&ss->ra_issued, 1, memory_order_relaxed);
-			}
 		}
 		put_user_page(m, page);
 	}
@@ -529,7 +566,8 @@ static void swap_readahead_window(struct swap_info_struct *si, unsigned long off
 
 /* The page of @e, reading it (and its window) if not cached; see swapin_readahead(). */
 static struct page *swapin_page(struct swap_info_struct *si, swp_entry_t e,
-				struct vm_area_struct *vma, gfp_t gfp, bool *major, int *err)
+				struct vm_area_struct *vma, gfp_t gfp, bool slot_ra, bool *major,
+				int *err)
 {
 	unsigned long off = swp_offset(e);
 	struct page *page;
@@ -546,7 +584,8 @@ static struct page *swapin_page(struct swap_info_struct *si, swp_entry_t e,
 		return NULL;
 	}
 	*major = true;
-	swap_readahead_window(si, off);
+	if (slot_ra)
+		swap_readahead_window(si, off);
 	return page;
 }
 
@@ -562,7 +601,7 @@ struct page *swapin_readahead(struct kmm_machine *m, swp_entry_t e, bool *major,
 	}
 	page = lookup_swap_cache(m, e);
 	if (!page)
-		page = swapin_page(si, e, NULL, GFP_HIGHUSER_MOVABLE, major, err);
+		page = swapin_page(si, e, NULL, GFP_HIGHUSER_MOVABLE, true, major, err);
 	put_swap_device(si);
 	return page;
 }
@@ -570,9 +609,10 @@ struct page *swapin_readahead(struct kmm_machine *m, swp_entry_t e, bool *major,
 /* ---- mapping a swapped-in page ---------------------------------------------------------------- */
 
 enum swap_map_how {
-	SWAP_MAP_READ,	/* read fault: keep the slot unless swap is short */
-	SWAP_MAP_WRITE, /* write fault: writable if the page is ours alone */
-	SWAP_MAP_UNUSE, /* swapoff: read-only, the slot goes once nobody needs it */
+	SWAP_MAP_READ,	 /* read fault: keep the slot unless swap is short */
+	SWAP_MAP_WRITE,	 /* write fault: writable if the page is ours alone */
+	SWAP_MAP_UNUSE,	 /* swapoff: read-only, the slot goes once nobody needs it */
+	SWAP_MAP_AROUND, /* fault-around: as a read, and still PG_readahead */
 };
 
 /*
@@ -609,19 +649,216 @@ static bool swap_pte_map(struct vm_area_struct *vma, uint64_t addr, pteval_t *pt
 	add_mm_counter(mm, MM_ANONPAGES, 1);
 	entry = pfn_pte(kmm_page_to_pfn(m, page), vma->vm_page_prot & ~_PAGE_RW);
 	swap_free(m, e);
-	kmm_clear_page_flag(page, PG_readahead);
+	if (how != SWAP_MAP_AROUND)
+		kmm_clear_page_flag(page, PG_readahead);
 	if (exclusive) {
 		bool free_it = how == SWAP_MAP_WRITE || how == SWAP_MAP_UNUSE || vm_swap_full(m) ||
 			       (vma->vm_flags & VM_LOCKED);
 
-		if (free_it && swap_cache_remove(si, page, NULL, true)) {
+		if (free_it && swap_cache_remove(si, page, NULL, true))
 			SetPageDirty(page); /* only in memory now */
-			if (how == SWAP_MAP_WRITE && (vma->vm_flags & VM_WRITE))
-				entry |= _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED;
+		/*
+		 * Nobody else can see the page: writable at once, even on a read
+		 * fault (no second fault to write it).  If the clean copy stays
+		 * in the slot, a store sets the PTE's dirty bit, which
+		 * try_to_unmap hands to the page, so reclaim writes it again.
+		 */
+		if (how != SWAP_MAP_UNUSE && (vma->vm_flags & VM_WRITE)) {
+			entry |= _PAGE_RW;
+			if (how == SWAP_MAP_WRITE)
+				entry |= _PAGE_DIRTY | _PAGE_ACCESSED;
 		}
 	}
 	pte_write(pte, entry);
 	return true;
+}
+
+/* ---- VMA-based readahead and swap fault-around ----------------------------------------------- */
+
+/*
+ * swap_vma_readahead: on a major fault the window is placed by virtual
+ * address, not by slot: forward after a fault on the page below, backward
+ * after one on the page above, otherwise centred on the fault; clamped to
+ * the VMA and to the fault's page table.  Every PTE of the window that
+ * still holds a swap entry has its slot read into the swap cache
+ * (PG_readahead, SWAP_RA).
+ *
+ * Fault-around (kmm; Linux does it for file pages in filemap_map_pages):
+ * once the faulting page is mapped, the window's cache pages are mapped
+ * too, read-only and old (accessed bit clear), so that using one costs no
+ * fault; reclaim finds an unused one unreferenced and drops it first,
+ * without I/O (its slot is kept).  A page used since is a hit: at the
+ * next major fault in the VMA, a page of the last window still marked
+ * PG_readahead under a young PTE counts (SWAP_RA_HIT), as does a fault
+ * that finds a PG_readahead page in the cache.
+ *
+ * vma->swap_ra_info packs the last fault's page address, the window it
+ * chose (bits 6-11) and the hits since (bits 0-5).
+ */
+#define SWAP_RA_HITS_MASK 0x3fUL
+#define SWAP_RA_WIN_SHIFT 6
+#define SWAP_RA_WIN_MASK 0x3fUL
+
+struct swap_ra_batch {
+	unsigned nr;
+	struct {
+		uint64_t addr;
+		pteval_t orig; /* the swap PTE the page was read for */
+		struct page *page;
+	} p[1U << SWAP_PAGE_CLUSTER_MAX];
+};
+
+static void swap_ra_vma_hit(struct vm_area_struct *vma)
+{
+	unsigned long old = __atomic_load_n(&vma->swap_ra_info, __ATOMIC_RELAXED);
+
+	while ((old & SWAP_RA_HITS_MASK) != SWAP_RA_HITS_MASK &&
+	       !__atomic_compare_exchange_n(&vma->swap_ra_info, &old, old + 1, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+/* Pages of the window chosen at @prev that were used since (fault-around hits). */
+static unsigned long swap_ra_used(struct vm_area_struct *vma, uint64_t prev, unsigned prev_win)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct kmm_machine *m = mm->machine;
+	uint64_t span = (uint64_t)prev_win << KMM_PAGE_SHIFT, lo, hi;
+	unsigned long hits = 0;
+	kmm_spinlock_t *ptl;
+	pteval_t *pte;
+
+	if (prev_win <= 1 || prev < vma->vm_start || prev >= vma->vm_end)
+		return 0;
+	/* wherever the window was placed, it lies within prev_win pages of prev */
+	lo = KMM_MAX(KMM_MAX(prev > span ? prev - span : 0, vma->vm_start), prev & PMD_MASK);
+	hi = KMM_MIN(KMM_MIN(prev + span + KMM_PAGE_SIZE, vma->vm_end),
+		     (prev & PMD_MASK) + PMD_SIZE);
+	pte = pte_offset_map(mm, lo, &ptl);
+	if (!pte)
+		return 0;
+	spin_lock(ptl);
+	for (uint64_t a = lo; a < hi; a += KMM_PAGE_SIZE, pte++) {
+		pteval_t v = pte_read(pte);
+		struct page *page;
+
+		if (!(v & _PAGE_PRESENT) || !pte_young(v))
+			continue;
+		page = kmm_pfn_to_page(m, pte_pfn(v));
+		if (PageAnon(page) && kmm_test_page_flag(page, PG_readahead) &&
+		    test_clear_page_flag(page, PG_readahead))
+			hits++;
+	}
+	spin_unlock(ptl);
+	if (hits)
+		count_vm_events(m, SWAP_RA_HIT, hits);
+	return hits;
+}
+
+/* Read the window around @vmf's fault (whose own page is in) into @b, with references. */
+static void swap_vma_readahead(struct vm_fault *vmf, struct swap_ra_batch *b)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct kmm_machine *m = vma->vm_mm->machine;
+	unsigned long info = __atomic_load_n(&vma->swap_ra_info, __ATOMIC_RELAXED);
+	uint64_t prev = info & KMM_PAGE_MASK, fpn = vmf->address >> KMM_PAGE_SHIFT;
+	uint64_t ppn = prev >> KMM_PAGE_SHIFT, lpn, rpn, lo, hi;
+	unsigned prev_win = (unsigned)((info >> SWAP_RA_WIN_SHIFT) & SWAP_RA_WIN_MASK);
+	unsigned long hits = (info & SWAP_RA_HITS_MASK) + swap_ra_used(vma, prev, prev_win);
+	unsigned win = swapin_nr_pages(ppn, fpn, hits, swap_max_win(swap_state(m)), prev_win);
+
+	__atomic_store_n(&vma->swap_ra_info,
+			 vmf->address | ((unsigned long)win << SWAP_RA_WIN_SHIFT),
+			 __ATOMIC_RELAXED);
+	if (win <= 1)
+		return;
+	if (fpn == ppn + 1) {
+		lpn = fpn;
+		rpn = fpn + win;
+	} else if (fpn + 1 == ppn) {
+		lpn = fpn + 1 >= win ? fpn + 1 - win : 0;
+		rpn = fpn + 1;
+	} else {
+		unsigned left = (win - 1) / 2;
+
+		lpn = fpn >= left ? fpn - left : 0;
+		rpn = lpn + win;
+	}
+	lo = KMM_MAX(KMM_MAX(lpn << KMM_PAGE_SHIFT, vma->vm_start), vmf->address & PMD_MASK);
+	hi = KMM_MIN(KMM_MIN(rpn << KMM_PAGE_SHIFT, vma->vm_end),
+		     (vmf->address & PMD_MASK) + PMD_SIZE);
+	for (uint64_t a = lo; a < hi && b->nr < KMM_ARRAY_SIZE(b->p); a += KMM_PAGE_SIZE) {
+		pteval_t *pte = vmf->pte + (int64_t)(a - vmf->address) / (int64_t)KMM_PAGE_SIZE;
+		pteval_t v = pte_read(pte); /* checked again under the lock before mapping */
+		struct swap_info_struct *si;
+		struct page *page;
+		swp_entry_t e;
+		bool new;
+		int err = 0;
+
+		if (a == vmf->address || !is_swap_pte(v))
+			continue;
+		e = pte_to_swp_entry(v);
+		si = get_swap_device(m, e);
+		if (!si)
+			continue;
+		page = read_swap_cache_async(si, swp_offset(e), GFP_SWAP_RA, vma, &new, &err);
+		if (page && new) {
+			kmm_set_page_flag(page, PG_readahead);
+			if (swapin_read_new(si, page, swp_offset(e))) {
+				put_user_page(m, page);
+				page = NULL;
+			} else {
+				count_vm_events(m, SWAP_RA, 1);
+			}
+		}
+		put_swap_device(si);
+		if (!page) {
+			if (err == -KMM_ENOMEM)
+				break;
+			continue;
+		}
+		b->p[b->nr].addr = a;
+		b->p[b->nr].orig = v;
+		b->p[b->nr].page = page;
+		b->nr++;
+	}
+}
+
+/* Map @b's pages where their swap PTEs still are (@map), and drop the references. */
+static void swap_fault_around(struct vm_fault *vmf, struct swap_ra_batch *b, bool map)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct kmm_machine *m = vma->vm_mm->machine;
+	bool any = false;
+
+	for (unsigned i = 0; i < b->nr; i++) {
+		struct page *page = b->p[i].page;
+		swp_entry_t e = pte_to_swp_entry(b->p[i].orig);
+		struct swap_info_struct *si;
+		bool mapped = false;
+
+		if (map && trylock_page(page)) {
+			if (PageSwapCache(page) && page->private == e.val && PageUptodate(page) &&
+			    (si = get_swap_device(m, e))) {
+				pteval_t *pte = vmf->pte + (int64_t)(b->p[i].addr - vmf->address) /
+								   (int64_t)KMM_PAGE_SIZE;
+
+				spin_lock(vmf->ptl);
+				mapped = swap_pte_map(vma, b->p[i].addr, pte, b->p[i].orig, page, e,
+						      si, SWAP_MAP_AROUND);
+				spin_unlock(vmf->ptl);
+				put_swap_device(si);
+			}
+			unlock_page(page);
+		}
+		if (!mapped)
+			put_user_page(m, page); /* else the PTE's now */
+		any |= mapped;
+	}
+	b->nr = 0;
+	if (any)
+		update_hiwater_rss(vma->vm_mm);
 }
 
 unsigned do_swap_page(struct vm_fault *vmf)
@@ -631,6 +868,9 @@ unsigned do_swap_page(struct vm_fault *vmf)
 	struct kmm_machine *m = mm->machine;
 	swp_entry_t e = pte_to_swp_entry(vmf->orig_pte);
 	struct swap_info_struct *si = get_swap_device(m, e);
+	struct swap_state *ss = swap_state(m);
+	bool vma_ra = atomic_load_explicit(&ss->vma_ra_enabled, memory_order_relaxed);
+	struct swap_ra_batch ra = { .nr = 0 };
 	struct page *page;
 	unsigned ret = 0;
 	bool major = false;
@@ -646,9 +886,11 @@ unsigned do_swap_page(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 	}
 	for (;;) {
-		page = lookup_swap_cache(m, e);
+		page = __lookup_swap_cache(si, swp_offset(e));
+		if (page && swap_ra_hit(m, page))
+			swap_ra_vma_hit(vma);
 		if (!page) {
-			page = swapin_page(si, e, vma, GFP_HIGHUSER_MOVABLE, &major, &err);
+			page = swapin_page(si, e, vma, GFP_HIGHUSER_MOVABLE, !vma_ra, &major, &err);
 			if (!page) {
 				if (pte_read(vmf->pte) != vmf->orig_pte)
 					ret = 0; /* someone else dealt with it */
@@ -660,6 +902,8 @@ unsigned do_swap_page(struct vm_fault *vmf)
 			}
 			if (major)
 				ret |= VM_FAULT_MAJOR;
+			if (major && vma_ra && !ra.nr)
+				swap_vma_readahead(vmf, &ra);
 		}
 		lock_page(page);
 		if (PageSwapCache(page) && page->private == e.val)
@@ -689,11 +933,13 @@ unsigned do_swap_page(struct vm_fault *vmf)
 	/* our reference is the PTE's now; a read-only PTE on a write fault
 	 * faults again into do_wp_page, which copies */
 	update_hiwater_rss(mm);
+	swap_fault_around(vmf, &ra, atomic_load_explicit(&ss->fault_around, memory_order_relaxed));
 	goto out;
 out_page:
 	unlock_page(page);
 	put_user_page(m, page);
 out:
+	swap_fault_around(vmf, &ra, false);
 	put_swap_device(si);
 	return ret;
 }
@@ -721,7 +967,7 @@ int swap_unuse_pte(struct vm_area_struct *vma, uint64_t addr, pteval_t *pte,
 			return 0;
 		page = __lookup_swap_cache(si, swp_offset(e));
 		if (!page)
-			page = swapin_page(si, e, vma, GFP_SWAPOFF, &major, &err);
+			page = swapin_page(si, e, vma, GFP_SWAPOFF, true, &major, &err);
 		if (!page) {
 			if (pte_read(pte) != orig)
 				continue;

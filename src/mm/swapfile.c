@@ -1274,9 +1274,97 @@ FAIL_KNOB(verbose, FK_VERBOSE)
 FAIL_KNOB(ignore_reads, FK_IGNORE_READS)
 FAIL_KNOB(ignore_writes, FK_IGNORE_WRITES)
 
+/* ---- vm.page-cluster and /sys/kernel/mm/swap/ ---------------------------------------------------- */
+
+static void page_cluster_show(struct kmm_machine *m, struct seq_buf *sb)
+{
+	struct swap_state *ss = swap_state(m);
+
+	seq_buf_printf(sb, "%d\n", ss ? ss->page_cluster : SWAP_PAGE_CLUSTER_DEFAULT);
+}
+
+static int page_cluster_write(struct kmm_machine *m, const char *text, size_t len)
+{
+	struct swap_state *ss = swap_state(m);
+	long long v;
+	int ret = parse_knob(m, "vm.page-cluster", text, len, 0, SWAP_PAGE_CLUSTER_MAX, &v);
+
+	if (ret)
+		return ret;
+	if (!ss)
+		return -KMM_EINVAL;
+	ss->page_cluster = (int)v;
+	return 0;
+}
+
+/* "true"/"false" as Linux's sysfs bools; also 1/0, y/n */
+static int parse_bool_knob(struct kmm_machine *m, const char *name, const char *text, size_t len,
+			   bool *out)
+{
+	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		len--;
+	if ((len == 4 && !kmm_memcmp(text, "true", 4)) ||
+	    (len == 1 && (*text == '1' || *text == 'y'))) {
+		*out = true;
+		return 0;
+	}
+	if ((len == 5 && !kmm_memcmp(text, "false", 5)) ||
+	    (len == 1 && (*text == '0' || *text == 'n'))) {
+		*out = false;
+		return 0;
+	}
+	pr_warn(m, "%s: expected true or false", name);
+	return -KMM_EINVAL;
+}
+
+static void vma_ra_show(struct kmm_machine *m, struct seq_buf *sb)
+{
+	struct swap_state *ss = swap_state(m);
+
+	seq_buf_puts(sb, ss && atomic_load(&ss->vma_ra_enabled) ? "true\n" : "false\n");
+}
+
+static int vma_ra_write(struct kmm_machine *m, const char *text, size_t len)
+{
+	struct swap_state *ss = swap_state(m);
+	bool v;
+	int ret = parse_bool_knob(m, "vma_ra_enabled", text, len, &v);
+
+	if (ret)
+		return ret;
+	if (!ss)
+		return -KMM_EINVAL;
+	atomic_store(&ss->vma_ra_enabled, v);
+	return 0;
+}
+
+static void fault_around_show(struct kmm_machine *m, struct seq_buf *sb)
+{
+	struct swap_state *ss = swap_state(m);
+
+	seq_buf_puts(sb, ss && atomic_load(&ss->fault_around) ? "true\n" : "false\n");
+}
+
+static int fault_around_write(struct kmm_machine *m, const char *text, size_t len)
+{
+	struct swap_state *ss = swap_state(m);
+	bool v;
+	int ret = parse_bool_knob(m, "fault_around", text, len, &v);
+
+	if (ret)
+		return ret;
+	if (!ss)
+		return -KMM_EINVAL;
+	atomic_store(&ss->fault_around, v);
+	return 0;
+}
+
 #define FAIL_DIR "/sys/kernel/debug/fail_swap_io/"
 static const struct kmm_proc_file swap_files[] = {
 	{ "/proc/swaps", swaps_show, NULL },
+	{ "/proc/sys/vm/page-cluster", page_cluster_show, page_cluster_write },
+	{ "/sys/kernel/mm/swap/vma_ra_enabled", vma_ra_show, vma_ra_write },
+	{ "/sys/kernel/mm/swap/fault_around", fault_around_show, fault_around_write },
 	{ FAIL_DIR "ignore-reads", fail_show_ignore_reads, fail_write_ignore_reads },
 	{ FAIL_DIR "ignore-writes", fail_show_ignore_writes, fail_write_ignore_writes },
 	{ FAIL_DIR "interval", fail_show_interval, fail_write_interval },
@@ -1312,6 +1400,8 @@ int swap_init(struct kmm_machine *m)
 	atomic_init(&ss->read_errors, 0);
 	atomic_init(&ss->write_errors, 0);
 	ss->page_cluster = SWAP_PAGE_CLUSTER_DEFAULT;
+	atomic_init(&ss->vma_ra_enabled, true);
+	atomic_init(&ss->fault_around, true);
 	spin_lock_init(&ss->fail_io.lock);
 	ss->fail_io.probability = 100;
 	ss->fail_io.interval = 1;

@@ -37,8 +37,9 @@
 #define SWAP_COUNT_MASK 0x7fffu
 #define SWAP_MAP_BAD 0x7fffu
 #define SWAP_MAP_MAX 0x7ffeu
-/* readahead window: 1 << page_cluster slots around the fault (vm.page-cluster) */
+/* readahead window: at most 1 << page_cluster pages (vm.page-cluster) */
 #define SWAP_PAGE_CLUSTER_DEFAULT 3
+#define SWAP_PAGE_CLUSTER_MAX 5
 
 /* si->flags */
 #define SWP_USED 0x1u	 /* the type is taken (also while swapoff runs) */
@@ -116,9 +117,15 @@ struct swap_state {
 	int page_cluster;
 	struct fault_attr fail_io;
 	atomic_ulong read_errors, write_errors;
-	/* readahead feedback (as Linux's swap_ra hits): pages read ahead and
-	 * how many of them were used before they left the cache */
-	atomic_ulong ra_issued, ra_hits, ra_faults;
+	/* slot-order readahead (no VMA, or vma_ra_enabled off): hits on
+	 * readahead pages since the last fault, the last faulting offset and
+	 * window (swapin_nr_pages) */
+	atomic_ulong ra_hits, ra_prev_offset;
+	atomic_uint ra_prev_win;
+	/* /sys/kernel/mm/swap/vma_ra_enabled: read ahead around the faulting
+	 * address (swap_vma_readahead) rather than the slot; .../fault_around:
+	 * map those pages too (kmm), old, so that they cost no fault */
+	atomic_bool vma_ra_enabled, fault_around;
 	bool shutdown;
 };
 

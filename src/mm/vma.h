@@ -183,6 +183,9 @@ struct vm_area_struct {
 	struct anon_vma *anon_vma;
 	struct list_head anon_vma_chain; /* anon_vma_chain.same_vma */
 	struct list_head shared;	 /* address_space.i_mmap */
+	/* the last swap fault here: page address | readahead window << 6 | hits
+	 * (swap_vma_readahead; accessed with __atomic builtins) */
+	unsigned long swap_ra_info;
 };
 
 enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };

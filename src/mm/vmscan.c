@@ -457,6 +457,8 @@ static void balance_pgdat(struct kswapd *k)
 		.kswapd = true,
 	};
 	count_vm_events(m, PAGEOUTRUN, 1);
+	for (int i = 0; i < MAX_NR_ZONES; i++)
+		atomic_store(&k->pgdat->node_zones[i].reclaim_active, 1); /* set_reclaim_active */
 	for (sc.priority = DEF_PRIORITY; sc.priority >= 1; sc.priority--) {
 		if (pgdat_balanced(k->pgdat, ZONE_MOVABLE))
 			break;
@@ -479,6 +481,8 @@ static void balance_pgdat(struct kswapd *k)
 		if (sc.nr_reclaimed - before >= SWAP_CLUSTER_MAX && sc.priority < DEF_PRIORITY)
 			sc.priority++;
 	}
+	for (int i = 0; i < MAX_NR_ZONES; i++)
+		atomic_store(&k->pgdat->node_zones[i].reclaim_active, 0);
 }
 
 static int kswapd_fn(void *arg, struct kmm_kthread *kt)

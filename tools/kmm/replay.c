@@ -70,6 +70,9 @@ struct replay_opts {
 	bool kmm_alias;	   /* --policies kmm: the row of --policy */
 	bool no_zero_page; /* the first access to each page is a write */
 	const char *extra_cmdline;
+	/* --set FILE=VALUE: written to the machine's /proc or /sys after boot */
+	const char *sets[16];
+	int nr_sets;
 	const char *log_path; /* --log FILE: the kmm machine's kernel log */
 };
 
@@ -84,7 +87,9 @@ struct kmm_result {
 	uint64_t rss_min, rss_max;
 	uint64_t mem_kb;
 	unsigned long balloon;
-	long overhead; /* pages the kernel took for the task's page tables etc. */
+	long kernel_growth; /* most kernel pages taken from the balloon at once */
+	bool balloon_short; /* ... and more than it had */
+	long overhead;	    /* pages the kernel took for the task's page tables etc. */
 	int boots;
 };
 
@@ -246,6 +251,7 @@ static long avail_pages(struct kmm_machine *m, long *err)
 
 struct vmstat_snap {
 	uint64_t pswpin, pswpout, pgscan, pgsteal;
+	uint64_t kernel; /* slab and page-table pages */
 };
 
 static int read_vmstat(struct kmm_machine *m, struct vmstat_snap *s)
@@ -263,6 +269,10 @@ static int read_vmstat(struct kmm_machine *m, struct vmstat_snap *s)
 			continue;
 		if (!strcmp(name, "pswpin"))
 			s->pswpin = v;
+		else if (!strcmp(name, "nr_slab_reclaimable") ||
+			 !strcmp(name, "nr_slab_unreclaimable") ||
+			 !strcmp(name, "nr_page_table_pages"))
+			s->kernel += v;
 		else if (!strcmp(name, "pswpout"))
 			s->pswpout = v;
 		else if (!strncmp(name, "pgscan_", 7) && strcmp(name, "pgscan_anon") &&
@@ -417,6 +427,40 @@ static int balloon_release(struct kmm_ctx *c, unsigned long n)
 	return 0;
 }
 
+/*
+ * Keep the task's share constant while the kernel grows: the slab and
+ * page-table pages above what the machine had at the start (less the
+ * @overhead reserved for the task's own page tables and VMAs) come out
+ * of the balloon (swap-cache xarray nodes, workingset shadows), and go
+ * back into it when the kernel shrinks again.
+ */
+static void balloon_follow(struct kmm_ctx *c, uint64_t kernel0, long overhead,
+			   struct kmm_result *res)
+{
+	struct vmstat_snap v;
+	long excess, target;
+
+	if (read_vmstat(c->m, &v))
+		return;
+	excess = (long)v.kernel - (long)kernel0 - overhead;
+	if (excess < 0)
+		excess = 0;
+	if (excess > res->kernel_growth)
+		res->kernel_growth = excess;
+	target = (long)res->balloon - excess;
+	if (target < 0) {
+		target = 0; /* the kernel outgrew the balloon: the task has less */
+		res->balloon_short = true;
+	}
+	if (target < (long)c->balloon_pages) {
+		balloon_release(c, c->balloon_pages - (unsigned long)target);
+		/* to the buddy lists, not the unmovable per-CPU list where the
+		 * task's (movable) allocations would never find them */
+		kmm_drain_local_pages(c->m, 0);
+	} else if (target > (long)c->balloon_pages + 8)
+		balloon_grow(c, (unsigned long)target - c->balloon_pages);
+}
+
 static void machine_teardown(struct kmm_ctx *c)
 {
 	if (!c->m)
@@ -467,6 +511,18 @@ static int machine_setup(struct kmm_ctx *c, uint64_t mem_kb, char *err, size_t e
 			 "cannot be selected",
 			 lru_gen);
 		goto fail;
+	}
+	for (int i = 0; i < c->o->nr_sets; i++) {
+		const char *set = c->o->sets[i], *eq = strchr(set, '=');
+		char path[256];
+
+		snprintf(path, sizeof(path), "%.*s", (int)(eq - set), set);
+		rc = kmm_proc_write(c->m, path, eq + 1, strlen(eq + 1));
+		if (rc < 0) {
+			snprintf(err, errlen, "--set: echo %s > %s: %s", eq + 1, path,
+				 cli_strerror(rc));
+			goto fail;
+		}
 	}
 	if (c->o->have_swap && c->o->swap_bytes) {
 		rc = kmm_swapon(c->m, c->swap_path, -1);
@@ -777,6 +833,8 @@ static int run_kmm_row(const struct replay_opts *o, struct refsim_trace *t, uint
 			break;
 		if (i % RSS_SAMPLE_EVERY == RSS_SAMPLE_EVERY - 1) {
 			uint64_t rss = kmm_task_rss(c.task);
+			if (i % (RSS_SAMPLE_EVERY * 8) == RSS_SAMPLE_EVERY - 1)
+				balloon_follow(&c, v0.kernel, overhead, res);
 			atomic_store_explicit(&wd.done, i + 1, memory_order_relaxed);
 			rss_sum += rss;
 			nr_samples++;
@@ -940,7 +998,7 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 		bool takes = !strcmp(a, "--frames") || !strcmp(a, "--mem") || !strcmp(a, "--pct") ||
 			     !strcmp(a, "--swap") || !strcmp(a, "--policy") ||
 			     !strcmp(a, "--policies") || !strcmp(a, "--limit") ||
-			     !strcmp(a, "--cmdline") || !strcmp(a, "--log");
+			     !strcmp(a, "--cmdline") || !strcmp(a, "--log") || !strcmp(a, "--set");
 
 		if (takes && !v)
 			return usage_error("%s needs a value", a);
@@ -1003,6 +1061,15 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 			i++;
 		} else if (!strcmp(a, "--cmdline")) {
 			o->extra_cmdline = v;
+			i++;
+		} else if (!strcmp(a, "--set")) {
+			const char *eq = strchr(v, '=');
+			if (!eq || eq == v || v[0] != '/' || eq - v >= 255)
+				return usage_error("--set: '%s' is not /proc/... or /sys/...=VALUE",
+						   v);
+			if (o->nr_sets == (int)(sizeof(o->sets) / sizeof(o->sets[0])))
+				return usage_error("--set: at most 16 (%s is one more)", v);
+			o->sets[o->nr_sets++] = v;
 			i++;
 		} else if (!strcmp(a, "--log")) {
 			o->log_path = v;
@@ -1097,6 +1164,10 @@ static void print_table(const struct replay_opts *o, const struct refsim_trace *
 		       "%llu\n",
 		       k->rss_avg, RSS_SAMPLE_EVERY, (unsigned long long)k->rss_min,
 		       (unsigned long long)k->rss_max);
+		if (k->kernel_growth)
+			printf("  the kernel grew by up to %ld pages (swap-cache nodes, shadows): the "
+			       "balloon gave them back%s\n",
+			       k->kernel_growth, k->balloon_short ? ", but not all of them" : "");
 		printf("  faults %s = min_flt %s + maj_flt %s\n",
 		       fmt_count(a, sizeof(a), k->faults), fmt_count(b, sizeof(b), k->min_flt),
 		       fmt_count(c, sizeof(c), k->maj_flt));
@@ -1246,6 +1317,7 @@ const struct cli_tool_cmd cli_tool_replay = {
 		.synopsis = "kmm replay TRACE (--frames N | --mem SIZE | --pct P) [--reference]\n"
 			    "           [--policies LIST] [--policy classic|mglru] [--swap SIZE]\n"
 			    "           [--tsv] [--limit NREFS] [--no-zero-page] [--cmdline PARAMS]\n"
+			    "           [--set FILE=VALUE]...\n"
 			    "           [--log FILE]",
 		.summary = "replay a page-reference trace: kmm's reclaim against OPT, LRU, ARC, ...",
 		.description =
@@ -1291,6 +1363,9 @@ const struct cli_tool_cmd cli_tool_replay = {
 			"  --no-zero-page  see above.\n"
 			"  --cmdline PARAMS  more kernel parameters for the kmm machine (e.g.\n"
 			"                  'sysctl.vm.swappiness=100').\n"
+			"  --set FILE=VALUE  write VALUE to the kmm machine's /proc or /sys FILE after\n"
+			"                  boot (up to 16; e.g. /sys/kernel/mm/swap/fault_around=false\n"
+			"                  or /proc/sys/vm/page-cluster=0 to see what readahead gives).\n"
 			"  --log FILE      append the kmm machine's kernel log to FILE.\n"
 			"A progress bar is drawn on stderr when it is a terminal.  A malformed trace\n"
 			"(bad header field, truncated data, a count that does not match, a damaged\n"
