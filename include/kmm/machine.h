@@ -151,6 +151,9 @@ struct kmm_alloc_hooks {
 	/* Returns true if the OOM killer freed (or will free) memory. */
 	bool (*out_of_memory)(struct kmm_machine *m, gfp_t gfp, unsigned order,
 			      const struct alloc_context *ac);
+	/* Pages of @zone that reclaim could free: the file LRU, and the anon
+	 * LRU while swap has room (zone_reclaimable_pages). */
+	unsigned long (*zone_reclaimable_pages)(struct kmm_machine *m, struct zone *zone);
 };
 
 /* ---- the log (printk) -------------------------------------------------------- */

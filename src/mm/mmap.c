@@ -403,10 +403,13 @@ int security_vm_enough_memory_mm(struct mm_struct *mm, long pages)
 	switch (m->vm.overcommit_memory) {
 	case 1: /* OVERCOMMIT_ALWAYS */
 		return 0;
-	case 0: /* OVERCOMMIT_GUESS: one request may not exceed RAM + swap */
-		if ((unsigned long)pages <= atomic_load(&m->totalram_pages))
+	case 0: { /* OVERCOMMIT_GUESS: one request may not exceed RAM + swap */
+		unsigned long swap, swapfree;
+		si_swapinfo(m, &swap, &swapfree);
+		if ((unsigned long)pages <= atomic_load(&m->totalram_pages) + swap)
 			return 0;
 		break;
+	}
 	default: /* OVERCOMMIT_NEVER */
 		if (committed <= (long)vm_commit_limit(m))
 			return 0;

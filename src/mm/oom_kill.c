@@ -62,6 +62,35 @@ static void oom_reap(struct kmm_task *t)
 	up_read(&mm->mmap_lock);
 }
 
+/*
+ * __ratelimit(&oom_rs): the header and the memory dump at most 10 times
+ * per 5 s, so that allocations failing in a loop with nothing to kill do
+ * not flood the log (the kill itself is always reported).
+ */
+static bool oom_ratelimit(struct kmm_machine *m)
+{
+	struct kmm_reclaim_state *rs = (struct kmm_reclaim_state *)vm_state(m)->reclaim;
+	uint64_t now = kmm_port_time_ns();
+	bool ok;
+
+	if (!rs)
+		return true;
+	spin_lock(&rs->oom_rs_lock);
+	if (!rs->oom_rs_begin || now - rs->oom_rs_begin >= 5000000000ULL) {
+		if (rs->oom_rs_missed)
+			pr_warn(m, "out_of_memory: %u callbacks suppressed", rs->oom_rs_missed);
+		rs->oom_rs_begin = now;
+		rs->oom_rs_printed = rs->oom_rs_missed = 0;
+	}
+	ok = rs->oom_rs_printed < 10;
+	if (ok)
+		rs->oom_rs_printed++;
+	else
+		rs->oom_rs_missed++;
+	spin_unlock(&rs->oom_rs_lock);
+	return ok;
+}
+
 bool out_of_memory(struct kmm_machine *m, gfp_t gfp, unsigned order, const struct alloc_context *ac)
 {
 	(void)ac;
@@ -83,13 +112,17 @@ bool out_of_memory(struct kmm_machine *m, gfp_t gfp, unsigned order, const struc
 		}
 	}
 	spin_unlock(&vs->tasks_lock);
-	char gfpbuf[128];
-	kmm_format_gfp(gfpbuf, sizeof(gfpbuf), gfp);
-	pr_warn(m, "kmm invoked oom-killer: gfp_mask=%#x(%s), order=%u, oom_score_adj=0",
-		(unsigned)gfp, gfpbuf, order);
-	__show_mem(m, NULL);
+	bool report = oom_ratelimit(m);
+	if (report) {
+		char gfpbuf[128];
+		kmm_format_gfp(gfpbuf, sizeof(gfpbuf), gfp);
+		pr_warn(m, "kmm invoked oom-killer: gfp_mask=%#x(%s), order=%u, oom_score_adj=0",
+			(unsigned)gfp, gfpbuf, order);
+		__show_mem(m, NULL);
+	}
 	if (!victim || best == LONG_MIN) {
-		pr_emerg(m, "Out of memory and no killable processes...");
+		if (report)
+			pr_emerg(m, "Out of memory and no killable processes...");
 		return false;
 	}
 	dump_tasks(m);

@@ -74,7 +74,6 @@ static bool should_reclaim_retry(struct kmm_machine *m, gfp_t gfp, unsigned orde
 				 const struct alloc_context *ac, unsigned alloc_flags,
 				 bool did_some_progress, int *no_progress_loops)
 {
-	(void)m;
 	(void)gfp;
 	if (did_some_progress && order <= PAGE_ALLOC_COSTLY_ORDER)
 		*no_progress_loops = 0;
@@ -86,14 +85,19 @@ static bool should_reclaim_retry(struct kmm_machine *m, gfp_t gfp, unsigned orde
 		struct zone *z = zr->zone;
 		if (zr->zone_idx > (int)ac->highest_zoneidx || !node_allowed(ac->nodemask, z->node))
 			continue;
-		/* reclaimable pages: none until the reclaim wave provides LRUs */
-		unsigned long available = (unsigned long)zone_page_state(z, NR_FREE_PAGES);
-		if (did_some_progress)
-			available += (unsigned long)zone_page_state(z, NR_ZONE_INACTIVE_FILE) +
-				     (unsigned long)zone_page_state(z, NR_ZONE_ACTIVE_FILE);
+		/*
+		 * Keep reclaiming while the zone could meet the watermark with
+		 * all it could reclaim: a pass that freed nothing (every page
+		 * referenced, or isolated by kswapd meanwhile) is not yet a
+		 * reason to kill; MAX_RECLAIM_RETRIES such passes are.
+		 */
+		unsigned long available =
+			(unsigned long)zone_page_state_snapshot(m, z, NR_FREE_PAGES);
+		if (m->hooks.zone_reclaimable_pages)
+			available += m->hooks.zone_reclaimable_pages(m, z);
 		if (__zone_watermark_ok(z, order, min_wmark_pages(z), (int)ac->highest_zoneidx,
 					alloc_flags, (long)available))
-			return did_some_progress;
+			return true;
 	}
 	return false;
 }

@@ -392,6 +392,17 @@ unsigned long shrink_node(struct kmm_machine *m, pg_data_t *pgdat, struct scan_c
 
 /* ---- direct reclaim ---------------------------------------------------------------------- */
 
+static unsigned long zone_reclaimable_pages(struct kmm_machine *m, struct zone *z)
+{
+	unsigned long n = (unsigned long)zone_page_state_snapshot(m, z, NR_ZONE_INACTIVE_FILE) +
+			  (unsigned long)zone_page_state_snapshot(m, z, NR_ZONE_ACTIVE_FILE);
+
+	if (swap_has_room(m))
+		n += (unsigned long)zone_page_state_snapshot(m, z, NR_ZONE_INACTIVE_ANON) +
+		     (unsigned long)zone_page_state_snapshot(m, z, NR_ZONE_ACTIVE_ANON);
+	return n;
+}
+
 static unsigned long try_to_free_pages(struct kmm_machine *m, gfp_t gfp, unsigned order,
 				       const struct alloc_context *ac)
 {
@@ -536,6 +547,7 @@ int kswapd_init(struct kmm_machine *m)
 	if (!rs)
 		return -KMM_ENOMEM;
 	spin_lock_init(&rs->shrinker_lock);
+	spin_lock_init(&rs->oom_rs_lock);
 	INIT_LIST_HEAD(&rs->shrinkers);
 	vm_state(m)->reclaim = rs;
 	int nid;
@@ -555,6 +567,7 @@ int kswapd_init(struct kmm_machine *m)
 	}
 	m->hooks.wake_kswapd = wake_kswapd;
 	m->hooks.direct_reclaim = try_to_free_pages;
+	m->hooks.zone_reclaimable_pages = zone_reclaimable_pages;
 	m->hooks.out_of_memory = out_of_memory;
 	return 0;
 }

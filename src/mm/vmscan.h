@@ -80,6 +80,10 @@ struct kmm_reclaim_state {
 	struct list_head shrinkers;
 	bool lru_gen_enabled;
 	atomic_ulong oom_kills;
+	/* oom_rs: at most 10 OOM reports per 5 s (DEFAULT_RATELIMIT_*) */
+	kmm_spinlock_t oom_rs_lock;
+	uint64_t oom_rs_begin;
+	unsigned oom_rs_printed, oom_rs_missed;
 };
 
 static inline struct lruvec *node_lruvec(pg_data_t *pgdat)

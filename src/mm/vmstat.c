@@ -170,6 +170,13 @@ long global_node_page_state(struct kmm_machine *m, enum node_stat_item item)
 	return clamp0(atomic_load_explicit(&m->vm_node_stat[item], memory_order_relaxed));
 }
 
+long kmm_node_stat(struct kmm_machine *m, enum node_stat_item item)
+{
+	if ((unsigned)item >= NR_VM_NODE_STAT_ITEMS)
+		return 0;
+	return global_node_page_state_snapshot(m, item);
+}
+
 long node_page_state(pg_data_t *pgdat, enum node_stat_item item)
 {
 	return clamp0(atomic_load_explicit(&pgdat->vm_stat[item], memory_order_relaxed));

@@ -251,7 +251,6 @@ static long avail_pages(struct kmm_machine *m, long *err)
 
 struct vmstat_snap {
 	uint64_t pswpin, pswpout, pgscan, pgsteal;
-	uint64_t kernel; /* slab and page-table pages */
 };
 
 static int read_vmstat(struct kmm_machine *m, struct vmstat_snap *s)
@@ -269,10 +268,6 @@ static int read_vmstat(struct kmm_machine *m, struct vmstat_snap *s)
 			continue;
 		if (!strcmp(name, "pswpin"))
 			s->pswpin = v;
-		else if (!strcmp(name, "nr_slab_reclaimable") ||
-			 !strcmp(name, "nr_slab_unreclaimable") ||
-			 !strcmp(name, "nr_page_table_pages"))
-			s->kernel += v;
 		else if (!strcmp(name, "pswpout"))
 			s->pswpout = v;
 		else if (!strncmp(name, "pgscan_", 7) && strcmp(name, "pgscan_anon") &&
@@ -427,22 +422,28 @@ static int balloon_release(struct kmm_ctx *c, unsigned long n)
 	return 0;
 }
 
+/* Slab and page-table pages, read without allocating (no /proc file). */
+static long kernel_pages(struct kmm_machine *m)
+{
+	return (kmm_node_stat(m, NR_SLAB_RECLAIMABLE_B) +
+		kmm_node_stat(m, NR_SLAB_UNRECLAIMABLE_B)) /
+		       4096 +
+	       kmm_node_stat(m, NR_PAGETABLE);
+}
+
 /*
  * Keep the task's share constant while the kernel grows: the slab and
  * page-table pages above what the machine had at the start (less the
  * @overhead reserved for the task's own page tables and VMAs) come out
- * of the balloon (swap-cache xarray nodes, workingset shadows), and go
- * back into it when the kernel shrinks again.
+ * of the balloon (swap-cache xarray nodes, workingset shadows), up to
+ * all the balloon has.
  */
 static void balloon_follow(struct kmm_ctx *c, uint64_t kernel0, long overhead,
 			   struct kmm_result *res)
 {
-	struct vmstat_snap v;
 	long excess, target;
 
-	if (read_vmstat(c->m, &v))
-		return;
-	excess = (long)v.kernel - (long)kernel0 - overhead;
+	excess = kernel_pages(c->m) - (long)kernel0 - overhead;
 	if (excess < 0)
 		excess = 0;
 	if (excess > res->kernel_growth)
@@ -457,8 +458,8 @@ static void balloon_follow(struct kmm_ctx *c, uint64_t kernel0, long overhead,
 		/* to the buddy lists, not the unmovable per-CPU list where the
 		 * task's (movable) allocations would never find them */
 		kmm_drain_local_pages(c->m, 0);
-	} else if (target > (long)c->balloon_pages + 8)
-		balloon_grow(c, (unsigned long)target - c->balloon_pages);
+	}
+	/* (never grown back: that allocation could OOM-kill the task) */
 }
 
 static void machine_teardown(struct kmm_ctx *c)
@@ -760,7 +761,7 @@ static int run_kmm_row(const struct replay_opts *o, struct refsim_trace *t, uint
 	struct vmstat_snap v0, v1;
 	char err[768] = "";
 	long overhead = 0, probe_avail = 0;
-	uint64_t i = 0, rss_sum = 0, nr_samples = 0, probe_kb = 0;
+	uint64_t i = 0, rss_sum = 0, nr_samples = 0, probe_kb = 0, kernel0;
 	unsigned char b = 0x5a, *touched = NULL;
 	struct watchdog wd = { .done = 0 };
 	bool have_wd = false;
@@ -804,6 +805,7 @@ static int run_kmm_row(const struct replay_opts *o, struct refsim_trace *t, uint
 		goto fail;
 	if (size_machine(&c, overhead, probe_kb, probe_avail, res, err, sizeof(err)))
 		goto fail;
+	kernel0 = kernel_pages(c.m);
 	if (read_vmstat(c.m, &v0)) {
 		snprintf(err, sizeof(err), "cannot read /proc/vmstat");
 		goto fail;
@@ -834,7 +836,7 @@ static int run_kmm_row(const struct replay_opts *o, struct refsim_trace *t, uint
 		if (i % RSS_SAMPLE_EVERY == RSS_SAMPLE_EVERY - 1) {
 			uint64_t rss = kmm_task_rss(c.task);
 			if (i % (RSS_SAMPLE_EVERY * 8) == RSS_SAMPLE_EVERY - 1)
-				balloon_follow(&c, v0.kernel, overhead, res);
+				balloon_follow(&c, kernel0, overhead, res);
 			atomic_store_explicit(&wd.done, i + 1, memory_order_relaxed);
 			rss_sum += rss;
 			nr_samples++;
