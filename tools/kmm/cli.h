@@ -136,6 +136,7 @@ extern const struct cli_cmd cli_cmd_spawn, cli_cmd_fork, cli_cmd_kill, cli_cmd_p
 extern const struct cli_cmd cli_cmd_mmap, cli_cmd_munmap, cli_cmd_mprotect, cli_cmd_mremap,
 	cli_cmd_madvise, cli_cmd_msync, cli_cmd_mlock, cli_cmd_munlock, cli_cmd_brk, cli_cmd_fill,
 	cli_cmd_check, cli_cmd_write, cli_cmd_read, cli_cmd_tlb;
+extern const struct cli_cmd cli_cmd_vmstat, cli_cmd_mkswap, cli_cmd_swapon, cli_cmd_swapoff;
 
 void cli_shell_init(struct cli_shell *sh, struct kmm_machine *m);
 /* Frees every remembered block and the shell's own memory. */

@@ -43,6 +43,11 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_write,
 	&cli_cmd_read,
 	&cli_cmd_tlb,
+	/* reclaim and swap */
+	&cli_cmd_vmstat,
+	&cli_cmd_mkswap,
+	&cli_cmd_swapon,
+	&cli_cmd_swapoff,
 	/* the log and the shell */
 	&cli_cmd_dmesg,
 	&cli_cmd_sleep,

@@ -4,14 +4,16 @@
  * the default machine, for someone who has never looked inside it.
  *
  * The tour is a table of chapters, each a function run in order on one
- * booted machine with the shell bound to CPU 0.  A chapter explains each
+ * booted machine with the shell bound to CPU 0 (a chapter that needs
+ * another shape of machine, like pressure, boots its own and returns to
+ * the tour's machine afterwards).  A chapter explains each
  * step in one plain line starting with "==> ", then shows it: mostly by
  * running shell commands (echoed after a "kmm# " prompt, so the reader can
  * repeat them in `kmm boot`), sometimes by calling the library directly.
  * A chapter must leave the machine as it found it (free what it
  * allocated) and run without a terminal in well under a second or two.
  *
- * To add a chapter (reclaim, ...): write a
+ * To add a chapter: write a
  * `static int chapter_NAME(struct demo *d)` returning 0 (or -1 after
  * printing why it could not go on) and add it to chapters[] below.
  */
@@ -818,6 +820,359 @@ out:
 	return rc;
 }
 
+/* ---- chapter: memory pressure, reclaim and swap ------------------------------------------ */
+
+/* The machine of this chapter: small, so that one task outgrows it quickly. */
+#define PRESSURE_CMDLINE "mem=64M quiet"
+#define PRESSURE_SWAP "64M"
+#define PRESSURE_STEP_MIB 16
+#define PRESSURE_STEPS 5 /* 80 MiB in all: more than the machine's RAM */
+#define PRESSURE_KEEP 2	 /* the areas kept for swapoff */
+
+/* Run a command with its output captured into a malloc'd string (*out, may be NULL). */
+static int run_captured(struct demo *d, const char *cmdline, char **out)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *saved = d->sh.out, *ms = open_memstream(&buf, &len);
+	int rc;
+
+	if (!ms) {
+		fprintf(stderr, "kmm demo: out of memory\n");
+		return -1;
+	}
+	d->sh.out = ms;
+	rc = cli_run_line(&d->sh, cmdline);
+	d->sh.out = saved;
+	fclose(ms);
+	if (rc == CLI_ERR) {
+		fprintf(stderr, "kmm demo: %s\n", d->sh.err);
+		free(buf);
+		return -1;
+	}
+	if (out)
+		*out = buf;
+	else
+		free(buf);
+	return 0;
+}
+
+/* The output of `vmstat`: its last line with @tail after it, the headers too if @headers. */
+static int show_vmstat_line(struct demo *d, bool headers, const char *tail)
+{
+	char *text;
+	const char *l, *last = NULL;
+
+	if (run_captured(d, "vmstat", &text))
+		return -1;
+	for (l = text; l && *l; l = next_line(l)) {
+		if (last && headers)
+			print_line(last);
+		last = l;
+	}
+	if (last)
+		printf("%.*s%s\n", (int)strcspn(last, "\n"), last, tail);
+	free(text);
+	return 0;
+}
+
+/* A /proc/vmstat counter (0 if it is missing). */
+static unsigned long vmstat_value(struct demo *d, const char *name)
+{
+	char *text = read_file(d, "/proc/vmstat");
+	size_t n = strlen(name);
+	unsigned long v = 0;
+
+	if (!text)
+		return 0;
+	for (const char *l = text; l; l = next_line(l))
+		if (!strncmp(l, name, n) && l[n] == ' ')
+			v = strtoul(l + n + 1, NULL, 10);
+	free(text);
+	return v;
+}
+
+/* The counters this chapter follows. */
+struct pressure_counters {
+	unsigned long pageoutrun, scan_kswapd, steal_kswapd, scan_direct, steal_direct, pswpout,
+		pswpin, majfault;
+};
+
+static void read_pressure_counters(struct demo *d, struct pressure_counters *c)
+{
+	c->pageoutrun = vmstat_value(d, "pageoutrun");
+	c->scan_kswapd = vmstat_value(d, "pgscan_kswapd");
+	c->steal_kswapd = vmstat_value(d, "pgsteal_kswapd");
+	c->scan_direct = vmstat_value(d, "pgscan_direct");
+	c->steal_direct = vmstat_value(d, "pgsteal_direct");
+	c->pswpout = vmstat_value(d, "pswpout");
+	c->pswpin = vmstat_value(d, "pswpin");
+	c->majfault = vmstat_value(d, "pgmajfault");
+}
+
+/* Print the /proc/vmstat lines of @names, an excerpt. */
+static int show_vmstat_counters(struct demo *d, const char *const *names)
+{
+	char *text = read_file(d, "/proc/vmstat");
+
+	if (!text)
+		return -1;
+	printf("kmm# cat /proc/vmstat    (excerpt)\n");
+	for (const char *const *n = names; *n; n++)
+		for (const char *l = text; l; l = next_line(l))
+			if (starts_with(l, *n) && l[strlen(*n)] == ' ')
+				print_line(l);
+	free(text);
+	return 0;
+}
+
+/*
+ * The watermarks of every zone with memory, from /proc/zoneinfo; their
+ * sums (pages) in *low and *high.
+ */
+static int show_watermarks(struct demo *d, unsigned long *low, unsigned long *high)
+{
+	char *text = read_file(d, "/proc/zoneinfo");
+
+	*low = *high = 0;
+	if (!text)
+		return -1;
+	printf("kmm# cat /proc/zoneinfo    (excerpt: the zones with memory)\n");
+	for (const char *z = text; z; z = next_line(z)) {
+		const char *lines[4] = { NULL, NULL, NULL, NULL }; /* free, min, low, high */
+		unsigned long managed = 0, lo = 0, hi = 0;
+		if (!(starts_with(z, "Node ") && line_has(z, ", zone")))
+			continue;
+		for (const char *l = next_line(z); l && !starts_with(l, "Node ");
+		     l = next_line(l)) {
+			const char *w = l + strspn(l, " ");
+			if (starts_with(w, "pages free"))
+				lines[0] = l;
+			else if (starts_with(w, "min "))
+				lines[1] = l;
+			else if (starts_with(w, "low "))
+				lines[2] = l;
+			else if (starts_with(w, "high "))
+				lines[3] = l;
+			else if (starts_with(w, "managed "))
+				managed = strtoul(w + 8, NULL, 10);
+		}
+		if (!managed)
+			continue;
+		lo = lines[2] ? strtoul(lines[2] + strspn(lines[2], " ") + 4, NULL, 10) : 0;
+		hi = lines[3] ? strtoul(lines[3] + strspn(lines[3], " ") + 5, NULL, 10) : 0;
+		print_line(z);
+		for (int i = 0; i < 4; i++)
+			if (lines[i])
+				print_line(lines[i]);
+		*low += lo;
+		*high += hi;
+	}
+	free(text);
+	return 0;
+}
+
+static int pressure_tour(struct demo *d, const char *swap)
+{
+	static const char *const status_fields[] = { "VmRSS", "VmSwap", NULL };
+	static const char *const swap_fields[] = { "SwapTotal", "SwapFree", NULL };
+	static const char *const reclaim_counters[] = { "pageoutrun",
+							"pgscan_kswapd",
+							"pgsteal_kswapd",
+							"pgscan_direct",
+							"pgsteal_direct",
+							"pswpout",
+							NULL };
+	static const char *const swapin_counters[] = { "pswpin", "pgmajfault", NULL };
+	struct pressure_counters c0, c1, c2, c3, c4;
+	unsigned long low, high, swap_kb, rss_kb;
+	char cmd[512], status[64], tail[64];
+	const char *a;
+
+	step(d,
+	     "Reclaim frees memory by taking pages from tasks: file pages can be read again, "
+	     "anonymous ones need swap. Make a %s swap file and turn swapping on:",
+	     PRESSURE_SWAP);
+	snprintf(cmd, sizeof(cmd), "mkswap %s %s", swap, PRESSURE_SWAP);
+	if (run(d, cmd))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "swapon %s", swap);
+	if (run(d, cmd) || run(d, "swapon"))
+		return -1;
+
+	step(d, "kswapd, one kernel thread per node, sleeps while every zone has more free pages "
+		"than its 'low' watermark; below it, kswapd wakes and reclaims until the zones "
+		"are above 'high'. This machine's zones (in pages of 4 KiB):");
+	if (show_watermarks(d, &low, &high))
+		return -1;
+
+	step(d,
+	     "A task grows to %d MiB, %d MiB at a time (mmap, then fill writes every page), more "
+	     "than this machine's RAM. One vmstat line before and after each step:",
+	     PRESSURE_STEP_MIB * PRESSURE_STEPS, PRESSURE_STEP_MIB);
+	if (run_captured(d, "spawn app as=A", NULL) || !(a = cli_var_get(&d->sh, "A")))
+		return -1;
+	snprintf(status, sizeof(status), "/proc/%s/status", a);
+	read_pressure_counters(d, &c0);
+	printf("kmm# spawn app as=A\n");
+	printf("kmm# mmap $A %dM as=mN; fill $A $mN %dM N; vmstat    (N = 1 ... %d)\n",
+	       PRESSURE_STEP_MIB, PRESSURE_STEP_MIB, PRESSURE_STEPS);
+	if (show_vmstat_line(d, true, "   task:  0 MiB"))
+		return -1;
+	for (int i = 1; i <= PRESSURE_STEPS; i++) {
+		snprintf(cmd, sizeof(cmd), "mmap $A %dM as=m%d", PRESSURE_STEP_MIB, i);
+		if (run_captured(d, cmd, NULL))
+			return -1;
+		snprintf(cmd, sizeof(cmd), "fill $A $m%d %dM %d", i, PRESSURE_STEP_MIB, i);
+		if (run_captured(d, cmd, NULL))
+			return -1;
+		snprintf(tail, sizeof(tail), "   task: %2d MiB", i * PRESSURE_STEP_MIB);
+		if (show_vmstat_line(d, false, tail))
+			return -1;
+	}
+	read_pressure_counters(d, &c1);
+	note(d,
+	     "Until RAM ran out, free fell by %d MiB a step and nothing moved. Then free "
+	     "stopped near the watermarks (low %lu KiB, high %lu KiB, all zones): every new page "
+	     "was paid for by reclaiming an old one, written to swap (so: KiB swapped out since "
+	     "boot; swpd: swap in use).",
+	     PRESSURE_STEP_MIB, low * (KMM_PAGE_SIZE >> 10), high * (KMM_PAGE_SIZE >> 10));
+
+	step(d, "Who reclaimed? kswapd counts its runs (pageoutrun), the pages it scanned on the "
+		"LRU lists and those it stole (freed); a page fault that finds too little free "
+		"memory reclaims by itself, directly (pgscan_direct, pgsteal_direct):");
+	if (show_vmstat_counters(d, reclaim_counters))
+		return -1;
+	printf("kmm# cat /proc/meminfo    (excerpt)\n");
+	{
+		char *text = read_file(d, "/proc/meminfo");
+		if (!text)
+			return -1;
+		for (const char *l = text; l; l = next_line(l))
+			for (const char *const *f = swap_fields; *f; f++)
+				if (starts_with(l, *f) && l[strlen(*f)] == ':')
+					print_line(l);
+		free(text);
+	}
+	if (show_fields(d, "/proc/$A/status", status, status_fields))
+		return -1;
+	rss_kb = read_field(d, status, "VmRSS", NULL);
+	swap_kb = read_field(d, status, "VmSwap", NULL);
+	note(d,
+	     "kswapd freed %lu pages in %lu run%s, direct reclaim %lu; %lu pages (%lu KiB) went "
+	     "to swap. Of the task's %d MiB, %lu KiB are in RAM (VmRSS) and %lu KiB in swap "
+	     "(VmSwap).",
+	     c1.steal_kswapd - c0.steal_kswapd, c1.pageoutrun - c0.pageoutrun,
+	     c1.pageoutrun - c0.pageoutrun == 1 ? "" : "s", c1.steal_direct - c0.steal_direct,
+	     c1.pswpout - c0.pswpout, (c1.pswpout - c0.pswpout) * (KMM_PAGE_SIZE >> 10),
+	     PRESSURE_STEP_MIB * PRESSURE_STEPS, rss_kb, swap_kb);
+
+	step(d,
+	     "The task reads its first %d MiB again and checks every byte. Its oldest pages "
+	     "are the first reclaim takes, so most of them are in swap: each access to one is a "
+	     "major fault that reads it back (pswpin):",
+	     PRESSURE_STEP_MIB);
+	snprintf(cmd, sizeof(cmd), "check $A $m1 %dM 1", PRESSURE_STEP_MIB);
+	if (run(d, cmd) || run(d, "vmstat"))
+		return -1;
+	read_pressure_counters(d, &c2);
+	if (show_vmstat_counters(d, swapin_counters))
+		return -1;
+	note(d,
+	     "check is silent: every byte came back intact. %lu of its %lu pages were read from "
+	     "swap in %lu major faults%s; to make room, reclaim swapped out %lu more pages.",
+	     c2.pswpin - c1.pswpin, (unsigned long)PRESSURE_STEP_MIB << (20 - KMM_PAGE_SHIFT),
+	     c2.majfault - c1.majfault,
+	     c2.majfault - c1.majfault < c2.pswpin - c1.pswpin ?
+		     " (swap readahead reads the neighbouring slots with each fault)" :
+		     "",
+	     c2.pswpout - c1.pswpout);
+
+	step(d,
+	     "Give back %d MiB (munmap the %d newest areas) so that the rest fits in RAM with room "
+	     "to spare, and turn swap off: swapoff reads every page still in swap back into the "
+	     "task's memory:",
+	     (PRESSURE_STEPS - PRESSURE_KEEP) * PRESSURE_STEP_MIB, PRESSURE_STEPS - PRESSURE_KEEP);
+	for (int i = PRESSURE_STEPS; i > PRESSURE_KEEP; i--) {
+		snprintf(cmd, sizeof(cmd), "munmap $A $m%d %dM", i, PRESSURE_STEP_MIB);
+		if (run(d, cmd))
+			return -1;
+	}
+	snprintf(cmd, sizeof(cmd), "swapoff %s", swap);
+	if (run(d, cmd) || run(d, "swapon") || run(d, "vmstat"))
+		return -1;
+	read_pressure_counters(d, &c3);
+	for (int i = 1; i <= PRESSURE_KEEP; i++) {
+		snprintf(cmd, sizeof(cmd), "check $A $m%d %dM %d", i, PRESSURE_STEP_MIB, i);
+		if (run(d, cmd))
+			return -1;
+	}
+	if (show_fields(d, "/proc/$A/status", status, status_fields))
+		return -1;
+	read_pressure_counters(d, &c4);
+	note(d,
+	     "swapoff read %lu pages back: swpd is 0 and `swapon` lists no area. Checking all "
+	     "the task's data took %lu major faults: it is all in RAM again.",
+	     c3.pswpin - c2.pswpin, c4.majfault - c3.majfault);
+	if (run(d, "exit $A"))
+		return -1;
+	return 0;
+}
+
+/*
+ * This chapter runs on a machine of its own: the tour's machine is left
+ * (its CPU slot too: a thread is bound to one machine at a time) and taken
+ * again at the end.  The swap file lives in a fresh temporary directory,
+ * removed with it.
+ */
+static int chapter_pressure(struct demo *tour)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[256], swap[300];
+	struct demo small;
+	int rc = -1;
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	snprintf(dir, sizeof(dir), "%s/kmm-demo-XXXXXX", tmp);
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "kmm demo: cannot create a directory in %s\n", tmp);
+		return -1;
+	}
+	snprintf(swap, sizeof(swap), "%s/swap", dir);
+
+	step(tour,
+	     "To see memory run short, boot a second, small machine (kernel command line: %s): "
+	     "64 MiB of RAM, its boot log kept quiet.",
+	     PRESSURE_CMDLINE);
+	kmm_cpu_leave(tour->m);
+	memset(&small, 0, sizeof(small));
+	cli_console_init(&small.con, stdout);
+	small.m = cli_boot_machine(PRESSURE_CMDLINE, &small.con, "demo: boot");
+	if (small.m) {
+		if (kmm_cpu_enter(small.m, 0) >= 0) {
+			cli_shell_init(&small.sh, small.m);
+			small.sh.con = &small.con;
+			rc = pressure_tour(&small, swap);
+			cli_shell_destroy(&small.sh);
+			kmm_cpu_leave(small.m);
+		} else {
+			fprintf(stderr, "kmm demo: cannot bind to CPU 0\n");
+		}
+		kmm_machine_shutdown(small.m); /* swap still on after a failure: closed here */
+	}
+	unlink(swap);
+	rmdir(dir);
+	if (kmm_cpu_enter(tour->m, 0) < 0) {
+		fprintf(stderr, "kmm demo: cannot bind to CPU 0 again\n");
+		return -1;
+	}
+	if (rc == 0)
+		step(tour, "The small machine is shut down and its swap file removed; back to the "
+			   "first machine.");
+	return rc;
+}
+
 /* ---- chapter: the summary in /proc/meminfo ------------------------------------------------ */
 
 static int chapter_meminfo(struct demo *d)
@@ -851,6 +1206,7 @@ static const struct demo_chapter chapters[] = {
 	{ "failure", "an allocation failure and its report", chapter_failure },
 	{ "slab", "slab caches, kmalloc and a double free", chapter_slab },
 	{ "vm", "processes: page faults, fork and copy-on-write, a file mapping", chapter_vm },
+	{ "pressure", "memory pressure: kswapd, swap out and back in, swapoff", chapter_pressure },
 	{ "meminfo", "the summary in /proc/meminfo", chapter_meminfo },
 };
 #define NR_CHAPTERS (sizeof(chapters) / sizeof(chapters[0]))
@@ -960,7 +1316,9 @@ const struct cli_tool_cmd cli_tool_demo = {
 			"freeing merges it back, pageblocks and watermarks, what an\n"
 			"allocation failure looks like, slab caches and kmalloc (and a\n"
 			"double free caught), processes faulting memory in, fork and\n"
-			"copy-on-write, a shared file mapping, and /proc/meminfo.\n"
+			"copy-on-write, a shared file mapping, memory pressure on a small\n"
+			"second machine (kswapd, pages going to a swap file and coming\n"
+			"back, swapoff), and /proc/meminfo.\n"
 			"\n"
 			"With CHAPTER names only those chapters run, in the order given.\n"
 			"Needs no terminal and takes a second or two.",
