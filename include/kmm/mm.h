@@ -192,6 +192,14 @@ int kmm_swapon(struct kmm_machine *m, const char *path, int prio);
  */
 int kmm_swapoff(struct kmm_machine *m, const char *path);
 
+/*
+ * Whether a kswapd of @m has been woken or is reclaiming.  A driver that
+ * wants the order of a uniprocessor, where kswapd runs as soon as it is
+ * woken and before the task goes on, waits for this to turn false before
+ * the task's next access (kmm replay does, for repeatable results).
+ */
+bool kmm_kswapd_busy(struct kmm_machine *m);
+
 /* ---- the MMU, for benchmarks and debugging ------------------------------------------ */
 
 /* The physical address @va translates to for @access on the calling

@@ -500,8 +500,11 @@ static int kswapd_fn(void *arg, struct kmm_kthread *kt)
 {
 	struct kswapd *k = arg;
 	while (!kthread_should_stop(kt)) {
-		if (atomic_exchange(&k->wanted, 0)) {
+		if (atomic_load(&k->wanted)) {
+			/* running before wanted clears: kmm_kswapd_busy() never
+			 * sees both false while a pass is due */
 			atomic_store(&k->running, 1);
+			atomic_store(&k->wanted, 0);
 			/* run on one CPU slot for the whole pass, as a kernel
 			 * thread runs on a CPU: nested per-CPU work inside
 			 * lru_lock must never wait for a slot */
@@ -534,6 +537,22 @@ static void wake_kswapd(struct kmm_machine *m, struct zone *zone, unsigned order
 	if (!atomic_exchange(&k->wanted, 1))
 		kthread_wake(k->thread);
 	(void)m;
+}
+
+bool kmm_kswapd_busy(struct kmm_machine *m)
+{
+	int nid;
+
+	if (!vm_state(m))
+		return false;
+	for_each_online_node(m, nid)
+	{
+		struct kswapd *k = NODE_DATA(m, nid)->kswapd;
+
+		if (k && (atomic_load(&k->wanted) || atomic_load(&k->running)))
+			return true;
+	}
+	return false;
 }
 
 bool lru_gen_enabled(struct kmm_machine *m)

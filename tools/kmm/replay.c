@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -420,6 +421,13 @@ static int balloon_release(struct kmm_ctx *c, unsigned long n)
 		n -= size;
 	}
 	return 0;
+}
+
+/* Let kswapd finish (bounded: a kswapd stuck on something of ours must not hang us). */
+static void kswapd_wait(struct kmm_machine *m)
+{
+	for (int i = 0; i < 100000 && kmm_kswapd_busy(m); i++)
+		sched_yield();
 }
 
 /* Slab and page-table pages, read without allocating (no /proc file). */
@@ -833,6 +841,10 @@ static int run_kmm_row(const struct replay_opts *o, struct refsim_trace *t, uint
 		rc = kmm_access(c.task, addr, &b, 1, access);
 		if (rc)
 			break;
+		/* as on one CPU: a kswapd woken by that access runs before the
+		 * next one (repeatable results, whatever the host's load) */
+		if (__builtin_expect(kmm_kswapd_busy(c.m), 0))
+			kswapd_wait(c.m);
 		if (i % RSS_SAMPLE_EVERY == RSS_SAMPLE_EVERY - 1) {
 			uint64_t rss = kmm_task_rss(c.task);
 			if (i % (RSS_SAMPLE_EVERY * 8) == RSS_SAMPLE_EVERY - 1)
