@@ -1084,7 +1084,7 @@ static int pressure_tour(struct demo *d, const char *swap)
 	     c2.pswpin - c1.pswpin, (unsigned long)PRESSURE_STEP_MIB << (20 - KMM_PAGE_SHIFT),
 	     c2.majfault - c1.majfault,
 	     c2.majfault - c1.majfault < c2.pswpin - c1.pswpin ?
-		     " (swap readahead reads the neighbouring slots with each fault)" :
+		     " (readahead reads the neighbouring pages with each fault and maps them too)" :
 		     "",
 	     c2.pswpout - c1.pswpout);
 
