@@ -198,9 +198,9 @@ enum vm_event_item { KMM_VM_EVENT_ITEMS(KMM_STAT_ENUM) NR_VM_EVENT_ITEMS };
 #undef KMM_STAT_ENUM
 
 struct kmm_machine;
-/* A node counter summed over the machine, per-CPU deltas included (what
- * /proc/vmstat shows, but in the item's own unit and without allocating);
- * 0 for a bad item. */
+/* A node counter summed over the machine, per-CPU deltas included, in
+ * pages (the NR_SLAB_*_B items too), as /proc/vmstat shows it but without
+ * allocating; 0 for a bad item. */
 long kmm_node_stat(struct kmm_machine *m, enum node_stat_item item);
 
 #ifdef __cplusplus

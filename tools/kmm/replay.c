@@ -433,9 +433,7 @@ static void kswapd_wait(struct kmm_machine *m)
 /* Slab and page-table pages, read without allocating (no /proc file). */
 static long kernel_pages(struct kmm_machine *m)
 {
-	return (kmm_node_stat(m, NR_SLAB_RECLAIMABLE_B) +
-		kmm_node_stat(m, NR_SLAB_UNRECLAIMABLE_B)) /
-		       4096 +
+	return kmm_node_stat(m, NR_SLAB_RECLAIMABLE_B) + kmm_node_stat(m, NR_SLAB_UNRECLAIMABLE_B) +
 	       kmm_node_stat(m, NR_PAGETABLE);
 }
 
