@@ -55,6 +55,14 @@ struct bench_thread {
 	 * the timed run and reports it instead of the run's elapsed time.
 	 */
 	uint64_t self_ns;
+	/*
+	 * Self-counted cases (bench_case.self_counted): the ops the timed run
+	 * did by the case's own count (pages reclaimed, pages swapped in),
+	 * added up by run(); the harness zeroes it before the warm-up and the
+	 * timed run, calibrates on it, and divides the run's ns by it instead
+	 * of by the ops run() was asked for.
+	 */
+	uint64_t self_ops;
 	/* harness bookkeeping */
 	void *harness;
 	bool timed; /* inside bench_timed_region() */
@@ -84,6 +92,8 @@ struct bench_impl {
 	 * cannot see: skipped in the callgrind pass.
 	 */
 	bool no_callgrind;
+	/* with no_callgrind: why, for the note (NULL: the host kernel's work) */
+	const char *no_callgrind_why;
 	/*
 	 * Optional, untimed, called once per run by the harness thread after
 	 * the machine boots and before the benchmark threads start; may set
@@ -136,6 +146,28 @@ struct bench_case {
 	 * op runs outside the timing thread (a host child's exit).
 	 */
 	bool wall_clock;
+	/*
+	 * run() counts its ops itself, into bench_thread.self_ops: ns_per_op
+	 * divides by that count (e.g. pages kswapd reclaimed while the case
+	 * touched memory for about as many), and so does the callgrind pass.
+	 */
+	bool self_counted;
+	/*
+	 * Ops per thread of the timed run when --ops is not given, instead of
+	 * calibrating (0: calibrate): every impl then does the same amount of
+	 * work (reclaim/swapout writes the same bytes as the host's loop).
+	 */
+	uint64_t timed_ops;
+	/*
+	 * Also print the result as a rate (rate_per_op / ns_per_op * 1e9
+	 * rate_unit, e.g. "MiB/s" with 4096/2^20 per op), kmm's and the
+	 * reference's, their ratio kmm/reference, and PASS/MISS for
+	 * rate_target (kmm's rate at least rate_target x the reference's;
+	 * 0: none).  NULL: no rate line.
+	 */
+	const char *rate_unit;
+	double rate_per_op;
+	double rate_target;
 	const struct bench_impl *impls[BENCH_MAX_IMPLS];
 };
 
@@ -147,6 +179,8 @@ struct bench_suite {
 	const struct bench_case *const *cases; /* NULL-terminated */
 	double time_s;			       /* length of a timed run unless --time (0: 1 s) */
 	bool isolate; /* run every (case, impl, threads) in a fresh process (re-exec) */
+	/* isolated: a run with no result after this many seconds is killed (0: 300) */
+	double timeout_s;
 	/*
 	 * peak_kb counts what the workload made resident: from after the
 	 * machine boot, and without file-backed pages (code run for the first
@@ -160,11 +194,14 @@ struct bench_suite {
 extern const struct bench_suite bench_suite_page;
 extern const struct bench_suite bench_suite_slab;
 extern const struct bench_suite bench_suite_vm;
+extern const struct bench_suite bench_suite_reclaim;
 
 /* ---- helpers for cases ------------------------------------------------------- */
 
 /* CLOCK_MONOTONIC, or CLOCK_THREAD_CPUTIME_ID under --cputime */
 extern clockid_t bench_clock_id;
+/* --cputime was given (a case with .wall_clock still runs on CLOCK_MONOTONIC) */
+extern bool bench_cputime;
 
 static inline uint64_t bench_now_ns(void)
 {

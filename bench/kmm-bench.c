@@ -3,8 +3,8 @@
  * bench/kmm-bench.c - benchmark driver for libkmm.  See docs/PERFORMANCE.md.
  *
  *   kmm-bench [--suite NAME] [--case NAME] [--threads N[,N...]] [--ops N]
- *             [--time SECONDS] [--cputime] [--callgrind] [--no-timing]
- *             [--out FILE] [--list]
+ *             [--time SECONDS] [--cputime] [--repeat N] [--callgrind]
+ *             [--no-timing] [--out FILE] [--list]
  *
  * Timing pass (default): for every selected case, thread count (default 1
  * and 2) and implementation ("kmm", "floor", and for some suites peers such
@@ -22,7 +22,13 @@
  * for a CPU on a loaded host; cases with .wall_clock keep the wall clock.
  * Self-timed cases (.self_timed) report the ns their run() added up in
  * bench_thread.self_ns (the fork without the child's exit) instead of the
- * timed region's.
+ * timed region's; self-counted ones (.self_counted) divide by the ops their
+ * run() counted in bench_thread.self_ops (pages reclaimed) instead of the
+ * ops it was asked for.  A case with .timed_ops runs that many ops instead
+ * of calibrating (unless --ops).  --repeat N times every (case, threads) N
+ * times, the impls taking turns, and keeps each impl's median run.  An
+ * isolated run that gives no result within the suite's timeout_s (default
+ * 300 s; 4x that under callgrind) is killed and counted as failed.
  *
  * Callgrind pass (--callgrind, or CALLGRIND=1 in the environment, which is
  * how `make bench CALLGRIND=1` asks for it): for every selected case and
@@ -59,7 +65,9 @@
  * PASS/MISS for the case's ns_target and ref_target if it has them; for
  * cases with peers,
  * every implementation side by side, kmm's ratio to the fastest peer and to
- * glibc, and PASS/MISS per target (see print_peer_table()).
+ * glibc, and PASS/MISS per target (see print_peer_table()); for cases with
+ * a rate_unit, kmm's and the reference's results as rates (MiB/s, pages/s),
+ * their ratio and PASS/MISS for rate_target (see print_rate_table()).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -76,6 +84,8 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -101,10 +111,13 @@ static const struct bench_suite *const suites[] = {
 	&bench_suite_page,
 	&bench_suite_slab,
 	&bench_suite_vm,
+	&bench_suite_reclaim,
 };
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
 
 #define WARMUP_NS 150000000ull /* warm-up and calibration per case */
+#define ISO_TIMEOUT_S 300.0    /* an isolated run with no result by then is killed */
+#define MAX_REPEAT 15
 
 struct options {
 	const char *suite;
@@ -115,7 +128,8 @@ struct options {
 	uint64_t ops;	 /* 0: calibrate */
 	double target_s; /* 0: the suite's time_s (or 1 s) */
 	bool callgrind;
-	bool cputime; /* time with CLOCK_THREAD_CPUTIME_ID */
+	bool cputime;	 /* time with CLOCK_THREAD_CPUTIME_ID */
+	unsigned repeat; /* timed runs per (case, impl, threads); the median counts */
 	bool timing;
 	bool list;
 	bool cg_child;
@@ -138,6 +152,7 @@ struct result {
 };
 
 clockid_t bench_clock_id = CLOCK_MONOTONIC;
+bool bench_cputime;
 
 static struct result *results;
 static size_t nr_results, cap_results;
@@ -351,9 +366,11 @@ static void *bench_thread_main(void *arg)
 					  (double)(r->warm_el ? r->warm_el : 1));
 	} else {
 		uint64_t chunk = g, done = 0, t0 = bench_now_ns(), el;
+		t->self_ops = 0;
 		for (;;) {
 			impl->run(t, chunk);
-			done += chunk;
+			/* self-counted: what run() did, which may be more than asked */
+			done = r->bcase->self_counted ? t->self_ops : done + chunk;
 			el = bench_now_ns() - t0;
 			if (el >= r->warm_ns)
 				break;
@@ -373,6 +390,7 @@ static void *bench_thread_main(void *arg)
 	pthread_barrier_wait(&r->barrier);
 
 	t->self_ns = 0;
+	t->self_ops = 0;
 	uint64_t t0 = bench_now_ns();
 	bench_timed_region(t, r->ops);
 	t->ns = bench_now_ns() - t0;
@@ -486,18 +504,27 @@ static int run_one(const struct bench_suite *s, const struct bench_case *c,
 
 	res->ops = r->ops;
 	int ret = 0;
-	double ns = 0;
+	double ns_per_op = 0;
+	uint64_t self_ops = 0;
 	for (unsigned i = 0; i < nr_threads; i++) {
 		if (r->th[i].error) {
 			fprintf(stderr, "kmm-bench: %s/%s/%s: thread %u: setup failed (%d)\n",
 				s->name, c->name, impl->name, i, r->th[i].error);
 			ret = -1;
 		}
-		ns += (double)r->th[i].ns;
+		/* self-counted: the case's own op count (0: nothing to divide by) */
+		uint64_t ops = c->self_counted ? r->th[i].self_ops : r->ops;
+		if (ops)
+			ns_per_op += (double)r->th[i].ns / (double)ops;
+		else if (c->self_counted && !r->th[i].error)
+			res->failures++;
+		self_ops += r->th[i].self_ops;
 		res->failures += r->th[i].failures;
 		res->slowpath += r->th[i].slowpath;
 	}
-	res->value = r->ops ? ns / nr_threads / (double)r->ops : 0;
+	res->value = ns_per_op / nr_threads;
+	if (c->self_counted)
+		res->ops = self_ops;
 	snprintf(res->note, sizeof(res->note), "%s", r->th[0].note);
 	if (r->m) {
 		res->bad_pages = atomic_load(&r->m->nr_bad_pages);
@@ -584,7 +611,24 @@ static int run_isolated(const struct bench_suite *s, const struct bench_case *c,
 	close(pfd[1]);
 	struct isolated_msg msg;
 	size_t got = 0;
+	/* a child that hangs (a deadlock in the code measured) is killed */
+	double limit_s = s->timeout_s > 0 ? s->timeout_s : ISO_TIMEOUT_S;
+	struct timespec t0, now;
+	bool timed_out = false;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (got < sizeof(msg)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double left = limit_s - (double)(now.tv_sec - t0.tv_sec) -
+			      (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+		struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
+		int pr = left > 0 ? poll(&pf, 1, (int)(left * 1000) + 1) : 0;
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0) {
+			timed_out = true;
+			kill(pid, SIGKILL);
+			break;
+		}
 		ssize_t r = read(pfd[0], (char *)&msg + got, sizeof(msg) - got);
 		if (r <= 0) {
 			if (r < 0 && errno == EINTR)
@@ -597,7 +641,12 @@ static int run_isolated(const struct bench_suite *s, const struct bench_case *c,
 	int status = 0;
 	waitpid(pid, &status, 0);
 	if (got != sizeof(msg)) {
-		if (WIFSIGNALED(status))
+		if (timed_out)
+			fprintf(stderr,
+				"kmm-bench: %s/%s/%s threads=%u: no result after %.0f s: child "
+				"killed\n",
+				s->name, c->name, impl->name, nr_threads, limit_s);
+		else if (WIFSIGNALED(status))
 			fprintf(stderr,
 				"kmm-bench: %s/%s/%s threads=%u: child killed by signal %d\n",
 				s->name, c->name, impl->name, nr_threads, WTERMSIG(status));
@@ -669,14 +718,15 @@ static bool case_has_peers(const struct bench_case *c)
 
 /*
  * The implementation a case without peers compares kmm with: its first
- * implementation that is not "kmm" ("floor", or kmm booted differently).
+ * implementation that is not "kmm" ("floor", or kmm booted differently;
+ * "none" when kmm is its only one).
  */
 static const char *reference_impl(const struct bench_case *c)
 {
 	for (int k = 0; c && k < BENCH_MAX_IMPLS && c->impls[k]; k++)
 		if (strcmp(c->impls[k]->name, "kmm"))
 			return c->impls[k]->name;
-	return "floor";
+	return c && c->impls[0] && !c->impls[1] ? "none" : "floor";
 }
 
 static size_t note_target(char *notes, size_t size, size_t n, const char *label, bool pass);
@@ -692,7 +742,7 @@ static void print_table(bool ir)
 	const char *hdr = NULL;
 	for (size_t i = 0; i < nr_results; i++) {
 		const struct result *k = &results[i];
-		if (k->ir != ir || strcmp(k->impl, "kmm") || case_has_peers(k->c))
+		if (k->ir != ir || k->skipped || strcmp(k->impl, "kmm") || case_has_peers(k->c))
 			continue;
 		const char *ref = reference_impl(k->c);
 		char lv[48], lr[48], lkb[48];
@@ -897,6 +947,55 @@ static void print_peer_table(bool ir)
 	}
 }
 
+/* A rate for the table: 4 significant digits or so, no exponent. */
+static void fmt_rate(char *buf, size_t size, double v)
+{
+	snprintf(buf, size, v >= 1000 ? "%.0f" : v >= 10 ? "%.1f" : "%.2f", v);
+}
+
+/*
+ * The cases with a rate_unit, from the timing rows: kmm's rate and its
+ * reference's (rate = rate_per_op / ns_per_op * 1e9 per second), the ratio
+ * kmm/reference of the rates (higher is better for kmm), and PASS/MISS for
+ * the case's rate_target.
+ */
+static void print_rate_table(void)
+{
+	bool hdr = false;
+	for (size_t i = 0; i < nr_results; i++) {
+		const struct result *k = &results[i];
+		if (k->ir || k->skipped || strcmp(k->impl, "kmm") || !k->c->rate_unit ||
+		    !(k->value > 0))
+			continue;
+		if (!hdr) {
+			printf("\n%-7s %-14s %3s %-9s %12s %-6s %12s %9s  %s\n", "suite", "case",
+			       "thr", "unit", "kmm rate", "ref", "ref rate", "kmm/ref", "notes");
+			hdr = true;
+		}
+		const char *ref = reference_impl(k->c);
+		const struct result *f = find_result(k->suite, k->bcase, ref, k->threads, false);
+		double kr = k->c->rate_per_op / k->value * 1e9;
+		char kv[32], fv[32] = "-", ratio[32] = "-", notes[96] = "";
+		fmt_rate(kv, sizeof(kv), kr);
+		if (f && !f->skipped && f->value > 0) {
+			double fr = k->c->rate_per_op / f->value * 1e9;
+			fmt_rate(fv, sizeof(fv), fr);
+			snprintf(ratio, sizeof(ratio), "%.1f%%", 100 * kr / fr);
+			if (k->c->rate_target > 0) {
+				char label[48];
+				snprintf(label, sizeof(label), "kmm/%s>=%g%%", ref,
+					 100 * k->c->rate_target);
+				note_target(notes, sizeof(notes), 0, label,
+					    kr >= k->c->rate_target * fr);
+			}
+		} else {
+			ref = "-";
+		}
+		printf("%-7s %-14s %3u %-9s %12s %-6s %12s %9s  %s\n", k->suite, k->bcase,
+		       k->threads, k->c->rate_unit, kv, ref, fv, ratio, notes);
+	}
+}
+
 /* ---- callgrind pass ---------------------------------------------------------------------- */
 
 static bool find_in_path(const char *name, char *out, size_t size)
@@ -1024,8 +1123,33 @@ static int callgrind_one(const char *valgrind, const char *cgdir, const struct b
 	char buf[512];
 	size_t len = 0;
 	ssize_t got;
-	while ((got = read(pfd[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+	/* a child that hangs is killed: valgrind makes everything ~50x slower */
+	double limit_s = 4 * (s->timeout_s > 0 ? s->timeout_s : ISO_TIMEOUT_S);
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double left = limit_s - (double)(now.tv_sec - t0.tv_sec) -
+			      (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+		struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
+		int pr = left > 0 ? poll(&pf, 1, (int)(left * 1000) + 1) : 0;
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0) {
+			fprintf(stderr,
+				"kmm-bench: callgrind run of %s/%s/%s: no result after %.0f s: "
+				"killed\n",
+				s->name, c->name, impl->name, limit_s);
+			kill(pid, SIGKILL);
+			break;
+		}
+		got = read(pfd[0], buf + len, sizeof(buf) - 1 - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
 		len += (size_t)got;
+	}
 	buf[len] = '\0';
 	close(pfd[0]);
 	int status = 0;
@@ -1091,6 +1215,8 @@ static void usage(FILE *f)
 		"  --cputime         time with the thread's CPU clock instead of the wall\n"
 		"                    clock (leaves out time spent waiting for a CPU on a\n"
 		"                    loaded host; not for cases that wait for each other)\n"
+		"  --repeat N        time every case N times, impls taking turns, and keep\n"
+		"                    each impl's median run (default 1, at most 15)\n"
 		"  --no-timing       skip the timing pass\n"
 		"  --out FILE        TSV output (default %s/bench/results/latest.tsv)\n"
 		"  --list            list suites and cases\n",
@@ -1111,6 +1237,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->timing = true;
+	o->repeat = 1;
 	snprintf(o->out, sizeof(o->out), "%s/bench/results/latest.tsv", KMM_BENCH_SOURCE_DIR);
 	const char *cg = getenv("CALLGRIND");
 	if (cg && *cg && strcmp(cg, "0") != 0)
@@ -1155,6 +1282,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->target_s = strtod(v, NULL);
 			if (!(o->target_s > 0 && o->target_s < 3600))
 				die("--time: expected seconds, got \"%s\"", v);
+		} else if (!strcmp(a, "--repeat")) {
+			NEED_ARG();
+			uint64_t n = parse_u64(a, v);
+			if (n > MAX_REPEAT)
+				die("--repeat: at most %d", MAX_REPEAT);
+			o->repeat = (unsigned)n;
 		} else if (!strcmp(a, "--out")) {
 			NEED_ARG();
 			snprintf(o->out, sizeof(o->out), "%s", v);
@@ -1313,7 +1446,8 @@ static int time_case(const struct options *o, const struct bench_suite *s,
 {
 	int failed = 0;
 	(void)ctx;
-	uint64_t ops = o->ops ? round_up(o->ops, c->granule ? c->granule : 1) : 0;
+	uint64_t ops = o->ops ? o->ops : c->timed_ops;
+	ops = ops ? round_up(ops, c->granule ? c->granule : 1) : 0;
 	for (unsigned ti = 0; ti < o->nr_threads; ti++) {
 		if (c->max_threads && o->threads[ti] > c->max_threads) {
 			printf("  %-6s %-14s %-8s threads=%u skipped: the case runs at up to %u "
@@ -1322,26 +1456,75 @@ static int time_case(const struct options *o, const struct bench_suite *s,
 			       c->max_threads == 1 ? "" : "s");
 			continue;
 		}
+		/*
+		 * --repeat N: the impls take turns N times (kmm, floor, kmm, floor,
+		 * ...), so that a slow spell of the host hits both; each impl's
+		 * result is its median run.
+		 */
+		static struct result reps[BENCH_MAX_IMPLS][MAX_REPEAT];
+		unsigned nrep[BENCH_MAX_IMPLS] = { 0 };
+		bool skip[BENCH_MAX_IMPLS] = { false };
+		for (unsigned rep = 0; rep < o->repeat; rep++) {
+			for (int k = 0; k < BENCH_MAX_IMPLS && c->impls[k]; k++) {
+				struct result res;
+				char why[256] = "", nth[32] = "";
+				if (skip[k])
+					continue;
+				int rc = (s->isolate ? run_isolated :
+						       run_one)(s, c, c->impls[k], o->threads[ti],
+								o, ops, &res, why, sizeof(why));
+				if (rc == 1) {
+					skip[k] = true;
+					add_result(&res);
+					printf("  %-6s %-14s %-8s threads=%u skipped: %s\n",
+					       s->name, c->name, c->impls[k]->name, o->threads[ti],
+					       why);
+					continue;
+				}
+				if (rc) {
+					failed++;
+					continue;
+				}
+				if (c->self_counted && !(res.value > 0)) {
+					/* it counted nothing: no result (its note may say why) */
+					printf("  %-6s %-14s %-8s threads=%u failed: no ops counted%s%s\n",
+					       s->name, c->name, res.impl, res.threads,
+					       res.note[0] ? "; " : "", res.note);
+					failed++;
+					continue;
+				}
+				if (o->repeat > 1)
+					snprintf(nth, sizeof(nth), "  [%u/%u]", rep + 1, o->repeat);
+				reps[k][nrep[k]++] = res;
+				printf("  %-6s %-14s %-8s threads=%u %10.2f ns/op  ops=%" PRIu64
+				       "  peak=%ld KiB%s%s\n",
+				       s->name, c->name, res.impl, res.threads, res.value, res.ops,
+				       res.peak_kb, res.failures ? "  (failures)" : "", nth);
+			}
+		}
 		for (int k = 0; k < BENCH_MAX_IMPLS && c->impls[k]; k++) {
-			struct result res;
-			char why[256] = "";
-			int rc = (s->isolate ? run_isolated : run_one)(
-				s, c, c->impls[k], o->threads[ti], o, ops, &res, why, sizeof(why));
-			if (rc == 1) {
-				add_result(&res);
-				printf("  %-6s %-14s %-8s threads=%u skipped: %s\n", s->name,
-				       c->name, c->impls[k]->name, o->threads[ti], why);
+			if (!nrep[k])
 				continue;
-			}
-			if (rc) {
-				failed++;
-				continue;
-			}
-			add_result(&res);
-			printf("  %-6s %-14s %-8s threads=%u %10.2f ns/op  ops=%" PRIu64
-			       "  peak=%ld KiB%s\n",
-			       s->name, c->name, res.impl, res.threads, res.value, res.ops,
-			       res.peak_kb, res.failures ? "  (failures)" : "");
+			/* the median run (the lower middle one of an even count) */
+			unsigned idx[MAX_REPEAT];
+			for (unsigned i = 0; i < nrep[k]; i++)
+				idx[i] = i;
+			for (unsigned i = 1; i < nrep[k]; i++)
+				for (unsigned j = i;
+				     j > 0 && reps[k][idx[j]].value < reps[k][idx[j - 1]].value;
+				     j--) {
+					unsigned x = idx[j];
+					idx[j] = idx[j - 1];
+					idx[j - 1] = x;
+				}
+			const struct result *med = &reps[k][idx[(nrep[k] - 1) / 2]];
+			add_result(med);
+			if (o->repeat > 1)
+				printf("  %-6s %-14s %-8s threads=%u %10.2f ns/op  median of %u "
+				       "(%.2f .. %.2f)\n",
+				       s->name, c->name, med->impl, med->threads, med->value,
+				       nrep[k], reps[k][idx[0]].value,
+				       reps[k][idx[nrep[k] - 1]].value);
 		}
 	}
 	return failed;
@@ -1382,9 +1565,13 @@ static int callgrind_case(const struct options *o, const struct bench_suite *s,
 			res.skipped = true;
 			res.threads = 1;
 			add_result(&res);
-			printf("  %-6s %-14s %-8s skipped: the work is the host kernel's, which "
-			       "callgrind does not see\n",
-			       s->name, c->name, c->impls[k]->name);
+			if (c->impls[k]->no_callgrind_why)
+				printf("  %-6s %-14s %-8s skipped: %s\n", s->name, c->name,
+				       c->impls[k]->name, c->impls[k]->no_callgrind_why);
+			else
+				printf("  %-6s %-14s %-8s skipped: the work is the host kernel's, "
+				       "which callgrind does not see\n",
+				       s->name, c->name, c->impls[k]->name);
 			continue;
 		}
 		int rc = callgrind_one(cg->valgrind, cg->cgdir, s, c, c->impls[k], o->ops, &res);
@@ -1450,6 +1637,7 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	parse_options(argc, argv, &o);
+	bench_cputime = o.cputime;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!o.cg_child && !o.iso_fd && !o.list)
 		ensure_static_tls(argv);
@@ -1503,6 +1691,7 @@ int main(int argc, char **argv)
 	print_table(true);
 	print_peer_table(false);
 	print_peer_table(true);
+	print_rate_table();
 	clock_gettime(CLOCK_MONOTONIC, &ts1);
 	printf("\nkmm-bench: %zu rows in %s (%.1f s)%s\n", nr_results, o.out,
 	       (double)(ts1.tv_sec - ts0.tv_sec) + (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e9,
