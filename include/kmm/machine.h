@@ -93,6 +93,9 @@ struct kmm_cpu {
 	 * paths can reach the page allocator, whose CPU entry runs posted
 	 * work): a posted slab flush waits until it is out */
 	int slab_busy;
+	/* > 0 while the thread holding this slot reclaims (PF_MEMALLOC): its
+	 * allocations do not reclaim again and may use the min reserve */
+	int memalloc;
 	/* == machine while a thread is bound here with nothing pending:
 	 * the whole fast-path test of get_cpu is one load and compare */
 	_Atomic(struct kmm_machine *) fast;
@@ -126,9 +129,10 @@ struct kmm_vm_sysctl {
 	int mmap_min_addr;
 	int dirty_writeback_centisecs;
 	int dirty_expire_centisecs;
-	/* reclaim (src/mm/vmscan.c) */
+	/* reclaim (src/mm/vmscan.c) and swap (src/mm/swap_state.c) */
 	int swappiness;
 	int drop_caches;
+	int page_cluster; /* swap readahead: at most 1 << page_cluster pages */
 };
 
 /* ---- page-allocator extension points --------------------------------------- */

@@ -40,6 +40,7 @@ VM_FIELD(dirty_writeback_centisecs)
 VM_FIELD(dirty_expire_centisecs)
 VM_FIELD(swappiness)
 VM_FIELD(drop_caches)
+VM_FIELD(page_cluster)
 static int *vm_lowmem_reserve_ratio(struct kmm_machine *m)
 {
 	return m->vm.lowmem_reserve_ratio;
@@ -70,6 +71,8 @@ const struct kmm_sysctl kmm_sysctl_table[] = {
 	{ "vm/mmap_min_addr", vm_mmap_min_addr, 1, 0, INT_MAX, NULL, NULL },
 	{ "vm/overcommit_memory", vm_overcommit_memory, 1, 0, 2, NULL, NULL },
 	{ "vm/overcommit_ratio", vm_overcommit_ratio, 1, 0, INT_MAX, NULL, NULL },
+	/* 0..5: a readahead window of at most 32 pages (swap_ra_info's 6 bits) */
+	{ "vm/page-cluster", vm_page_cluster, 1, 0, 5, NULL, NULL },
 	{ "vm/percpu_pagelist_high_fraction", vm_percpu_pagelist_high_fraction, 1, 0, INT_MAX,
 	  zone_pcp_update_all, pcp_fraction_valid },
 	{ "vm/swappiness", vm_swappiness, 1, 0, 200, NULL, NULL },
@@ -205,4 +208,5 @@ void kmm_sysctl_defaults(struct kmm_machine *m)
 	m->vm.dirty_writeback_centisecs = 500;
 	m->vm.dirty_expire_centisecs = 3000;
 	m->vm.swappiness = 60;
+	m->vm.page_cluster = 3;
 }

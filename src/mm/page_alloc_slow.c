@@ -102,6 +102,14 @@ static bool should_reclaim_retry(struct kmm_machine *m, gfp_t gfp, unsigned orde
 	return false;
 }
 
+/* Is the calling thread reclaiming (its slot's PF_MEMALLOC)? */
+static bool current_memalloc(struct kmm_machine *m)
+{
+	struct kmm_cpu *c = (struct kmm_cpu *)*kmm_port_tls_slot();
+
+	return c && c->machine == m && c->memalloc;
+}
+
 struct page *__alloc_pages_slowpath(struct kmm_machine *m, gfp_t gfp, unsigned order,
 				    struct alloc_context *ac)
 {
@@ -125,6 +133,21 @@ retry:
 		return page;
 	if (!can_direct_reclaim)
 		goto nopage;
+	/*
+	 * Inside reclaim (PF_MEMALLOC): no reclaim again, which could nest
+	 * without end (a page for the swap cache's xarray needs a page...);
+	 * use the reserve below the min watermark instead, as Linux does.
+	 */
+	if (current_memalloc(m)) {
+		if (!(gfp & __GFP_NOMEMALLOC)) {
+			page = get_page_from_freelist(
+				m, gfp, order,
+				(alloc_flags & ~ALLOC_WMARK_MASK) | ALLOC_NO_WATERMARKS, ac);
+			if (page)
+				return page;
+		}
+		goto nopage;
+	}
 	/* 3. costly orders try compaction before reclaim */
 	if (costly && m->hooks.direct_compact && m->hooks.direct_compact(m, gfp, order, ac)) {
 		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);

@@ -33,6 +33,8 @@ bool try_to_free_swap(struct kmm_machine *m, struct page *page);
 int swp_swapcount(struct kmm_machine *m, swp_entry_t e);
 /* Total and free swap, in pages (SwapTotal/SwapFree). */
 void si_swapinfo(struct kmm_machine *m, unsigned long *total, unsigned long *free);
+/* Free slots on writable devices (one load: for reclaim's per-page test). */
+long get_nr_swap_pages(struct kmm_machine *m);
 
 /* ---- swap_state.c --------------------------------------------------------------- */
 

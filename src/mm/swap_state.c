@@ -483,21 +483,20 @@ static int swapin_read_new(struct swap_info_struct *si, struct page *page, unsig
 }
 
 /*
- * The readahead window for a fault at @cur after one at @prev that chose
- * @prev_win, with @hits readahead pages used since (swapin_nr_pages): no
- * hits and no neighbour means random access, one page; hits grow the
+ * The readahead window for a fault after one that chose @prev_win, with
+ * @hits readahead pages used since (swapin_nr_pages): no hits and a fault
+ * not @adjacent to the last means random access, one page; hits grow the
  * window to the next power of two above hits + 2, up to @max; it never
  * falls below half the previous one at once.
  */
-static unsigned swapin_nr_pages(uint64_t prev, uint64_t cur, unsigned long hits, unsigned max,
-				unsigned prev_win)
+static unsigned swapin_nr_pages(bool adjacent, unsigned long hits, unsigned max, unsigned prev_win)
 {
 	unsigned pages;
 
 	if (max <= 1)
 		return 1;
 	if (!hits) {
-		pages = cur == prev + 1 || cur + 1 == prev ? 2 : 1;
+		pages = adjacent ? 2 : 1;
 	} else {
 		pages = 4;
 		while (pages < hits + 2 && pages < max)
@@ -510,9 +509,11 @@ static unsigned swapin_nr_pages(uint64_t prev, uint64_t cur, unsigned long hits,
 	return pages;
 }
 
-static unsigned swap_max_win(struct swap_state *ss)
+static unsigned swap_max_win(struct kmm_machine *m)
 {
-	return 1U << KMM_MIN(KMM_MAX(ss->page_cluster, 0), SWAP_PAGE_CLUSTER_MAX);
+	int pc = __atomic_load_n(&m->vm.page_cluster, __ATOMIC_RELAXED);
+
+	return 1U << KMM_MIN(KMM_MAX(pc, 0), SWAP_PAGE_CLUSTER_MAX);
 }
 
 /* The other allocated slots of @offset's aligned window (swap_cluster_readahead). */
@@ -527,7 +528,7 @@ static void swap_readahead_window(struct swap_info_struct *si, unsigned long off
 		return;
 	hits = atomic_exchange_explicit(&ss->ra_hits, 0, memory_order_relaxed);
 	prev = atomic_load_explicit(&ss->ra_prev_offset, memory_order_relaxed);
-	win = swapin_nr_pages(prev, offset, hits, swap_max_win(ss),
+	win = swapin_nr_pages(offset == prev + 1 || offset + 1 == prev, hits, swap_max_win(m),
 			      atomic_load_explicit(&ss->ra_prev_win, memory_order_relaxed));
 	mask = win - 1;
 	start = offset & ~mask;
@@ -677,8 +678,8 @@ static bool swap_pte_map(struct vm_area_struct *vma, uint64_t addr, pteval_t *pt
 
 /*
  * swap_vma_readahead: on a major fault the window is placed by virtual
- * address, not by slot: forward after a fault on the page below, backward
- * after one on the page above, otherwise centred on the fault; clamped to
+ * address, not by slot: forward after a fault just below (within the last
+ * window), backward after one just above, otherwise centred on the fault; clamped to
  * the VMA and to the fault's page table.  Every PTE of the window that
  * still holds a swap entry has its slot read into the swap cache
  * (PG_readahead, SWAP_RA).
@@ -765,17 +766,26 @@ static void swap_vma_readahead(struct vm_fault *vmf, struct swap_ra_batch *b)
 	uint64_t ppn = prev >> KMM_PAGE_SHIFT, lpn, rpn, lo, hi;
 	unsigned prev_win = (unsigned)((info >> SWAP_RA_WIN_SHIFT) & SWAP_RA_WIN_MASK);
 	unsigned long hits = (info & SWAP_RA_HITS_MASK) + swap_ra_used(vma, prev, prev_win);
-	unsigned win = swapin_nr_pages(ppn, fpn, hits, swap_max_win(swap_state(m)), prev_win);
+	/*
+	 * Sequential, forward or backward: the fault lands right past the
+	 * last one's window (its pages were mapped around it, so the pages
+	 * in between took no fault; Linux, without fault-around, sees every
+	 * page fault and compares with the page before).
+	 */
+	uint64_t reach = prev_win ? prev_win : 1;
+	bool fwd = prev && fpn > ppn && fpn - ppn <= reach;
+	bool back = prev && ppn > fpn && ppn - fpn <= reach;
+	unsigned win = swapin_nr_pages(fwd || back, hits, swap_max_win(m), prev_win);
 
 	__atomic_store_n(&vma->swap_ra_info,
 			 vmf->address | ((unsigned long)win << SWAP_RA_WIN_SHIFT),
 			 __ATOMIC_RELAXED);
 	if (win <= 1)
 		return;
-	if (fpn == ppn + 1) {
+	if (fwd) {
 		lpn = fpn;
 		rpn = fpn + win;
-	} else if (fpn + 1 == ppn) {
+	} else if (back) {
 		lpn = fpn + 1 >= win ? fpn + 1 - win : 0;
 		rpn = fpn + 1;
 	} else {

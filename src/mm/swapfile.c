@@ -489,6 +489,13 @@ bool try_to_free_swap(struct kmm_machine *m, struct page *page)
 	return ok;
 }
 
+long get_nr_swap_pages(struct kmm_machine *m)
+{
+	struct swap_state *ss = m ? swap_state(m) : NULL;
+
+	return ss ? atomic_load_explicit(&ss->nr_swap_pages, memory_order_relaxed) : 0;
+}
+
 void si_swapinfo(struct kmm_machine *m, unsigned long *total, unsigned long *free)
 {
 	struct swap_state *ss = m ? swap_state(m) : NULL;
@@ -1276,27 +1283,6 @@ FAIL_KNOB(ignore_writes, FK_IGNORE_WRITES)
 
 /* ---- vm.page-cluster and /sys/kernel/mm/swap/ ---------------------------------------------------- */
 
-static void page_cluster_show(struct kmm_machine *m, struct seq_buf *sb)
-{
-	struct swap_state *ss = swap_state(m);
-
-	seq_buf_printf(sb, "%d\n", ss ? ss->page_cluster : SWAP_PAGE_CLUSTER_DEFAULT);
-}
-
-static int page_cluster_write(struct kmm_machine *m, const char *text, size_t len)
-{
-	struct swap_state *ss = swap_state(m);
-	long long v;
-	int ret = parse_knob(m, "vm.page-cluster", text, len, 0, SWAP_PAGE_CLUSTER_MAX, &v);
-
-	if (ret)
-		return ret;
-	if (!ss)
-		return -KMM_EINVAL;
-	ss->page_cluster = (int)v;
-	return 0;
-}
-
 /* "true"/"false" as Linux's sysfs bools; also 1/0, y/n */
 static int parse_bool_knob(struct kmm_machine *m, const char *name, const char *text, size_t len,
 			   bool *out)
@@ -1362,7 +1348,6 @@ static int fault_around_write(struct kmm_machine *m, const char *text, size_t le
 #define FAIL_DIR "/sys/kernel/debug/fail_swap_io/"
 static const struct kmm_proc_file swap_files[] = {
 	{ "/proc/swaps", swaps_show, NULL },
-	{ "/proc/sys/vm/page-cluster", page_cluster_show, page_cluster_write },
 	{ "/sys/kernel/mm/swap/vma_ra_enabled", vma_ra_show, vma_ra_write },
 	{ "/sys/kernel/mm/swap/fault_around", fault_around_show, fault_around_write },
 	{ FAIL_DIR "ignore-reads", fail_show_ignore_reads, fail_write_ignore_reads },
@@ -1399,7 +1384,6 @@ int swap_init(struct kmm_machine *m)
 	atomic_init(&ss->total_swap_pages, 0);
 	atomic_init(&ss->read_errors, 0);
 	atomic_init(&ss->write_errors, 0);
-	ss->page_cluster = SWAP_PAGE_CLUSTER_DEFAULT;
 	atomic_init(&ss->vma_ra_enabled, true);
 	atomic_init(&ss->fault_around, true);
 	spin_lock_init(&ss->fail_io.lock);

@@ -37,8 +37,8 @@
 #define SWAP_COUNT_MASK 0x7fffu
 #define SWAP_MAP_BAD 0x7fffu
 #define SWAP_MAP_MAX 0x7ffeu
-/* readahead window: at most 1 << page_cluster pages (vm.page-cluster) */
-#define SWAP_PAGE_CLUSTER_DEFAULT 3
+/* readahead window: at most 1 << vm.page-cluster pages (m->vm.page_cluster,
+ * default 3, at most SWAP_PAGE_CLUSTER_MAX) */
 #define SWAP_PAGE_CLUSTER_MAX 5
 
 /* si->flags */
@@ -114,7 +114,6 @@ struct swap_state {
 	int least_priority;
 	atomic_long nr_swap_pages; /* free slots of writable devices */
 	atomic_long total_swap_pages;
-	int page_cluster;
 	struct fault_attr fail_io;
 	atomic_ulong read_errors, write_errors;
 	/* slot-order readahead (no VMA, or vma_ra_enabled off): hits on

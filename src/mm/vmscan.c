@@ -186,9 +186,7 @@ static enum page_references check_references(struct kmm_machine *m, struct page 
 
 static bool swap_has_room(struct kmm_machine *m)
 {
-	unsigned long total, free;
-	si_swapinfo(m, &total, &free);
-	return free > 0;
+	return get_nr_swap_pages(m) > 0;
 }
 
 static unsigned long shrink_folio_list(struct kmm_machine *m, struct list_head *list,
@@ -403,6 +401,9 @@ static unsigned long zone_reclaimable_pages(struct kmm_machine *m, struct zone *
 	return n;
 }
 
+static unsigned long do_try_to_free_pages(struct kmm_machine *m, struct scan_control *scp,
+					  const struct alloc_context *ac);
+
 static unsigned long try_to_free_pages(struct kmm_machine *m, gfp_t gfp, unsigned order,
 				       const struct alloc_context *ac)
 {
@@ -414,6 +415,21 @@ static unsigned long try_to_free_pages(struct kmm_machine *m, gfp_t gfp, unsigne
 		.may_unmap = true,
 		.may_swap = true,
 	};
+	/* PF_MEMALLOC for the pass: this thread keeps its slot meanwhile */
+	struct kmm_cpu *self = kmm_get_cpu(m);
+	unsigned long ret;
+
+	self->memalloc++;
+	ret = do_try_to_free_pages(m, &sc, ac);
+	self->memalloc--;
+	kmm_put_cpu(m, self);
+	return ret;
+}
+
+static unsigned long do_try_to_free_pages(struct kmm_machine *m, struct scan_control *scp,
+					  const struct alloc_context *ac)
+{
+	struct scan_control sc = *scp;
 	enum zone_type zt = ac ? ac->highest_zoneidx : ZONE_NORMAL;
 	count_vm_events(
 		m, (enum vm_event_item)(ALLOCSTALL_DMA + (zt < ZONE_MOVABLE ? zt : ZONE_MOVABLE)),
@@ -509,7 +525,9 @@ static int kswapd_fn(void *arg, struct kmm_kthread *kt)
 			 * thread runs on a CPU: nested per-CPU work inside
 			 * lru_lock must never wait for a slot */
 			struct kmm_cpu *c = kmm_get_cpu(k->m);
+			c->memalloc++; /* kswapd runs with PF_MEMALLOC */
 			balance_pgdat(k);
+			c->memalloc--;
 			kmm_put_cpu(k->m, c);
 			atomic_store(&k->running, 0);
 			/* woken again while we worked, and still short: a quick hit */
