@@ -19,6 +19,18 @@
 #define SLAB_MAX_ORDER PAGE_ALLOC_COSTLY_ORDER
 #define OFFSLAB_MIN_SIZE 512
 
+/*
+ * An array with no room and no objects: kmem_cache_cpu.hot when the CPU
+ * has no loaded array, so that the fast paths need no NULL test.  Never
+ * written (both fast paths leave it alone: nothing to pop, no room).
+ */
+static const struct array_cache slab_no_array = { .avail = 0, .limit = 0 };
+
+static inline void cc_sync_hot(struct kmem_cache_cpu *cc)
+{
+	cc->hot = cc->loaded ? cc->loaded : (struct array_cache *)&slab_no_array;
+}
+
 /* ---- geometry ------------------------------------------------------------ */
 
 size_t kmem_cache_struct_size(const struct kmm_machine *m)
@@ -30,7 +42,7 @@ size_t kmem_cache_struct_size(const struct kmm_machine *m)
 
 static unsigned int mgmt_bytes(unsigned int num)
 {
-	return (unsigned int)sizeof(struct slab_mgmt) + num * 3u;
+	return (unsigned int)sizeof(struct slab_mgmt) + ((num + 1u) & ~1u) + num * 2u;
 }
 
 /* Objects per slab of @order for slot @size, management on- or off-slab. */
@@ -110,10 +122,35 @@ static uint64_t slab_rng_next(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
+/* The most a node's free limit grows to, as a multiple of its base. */
+#define FREE_LIMIT_MAX_SCALE 32
+
 static void node_set_free_limit(struct kmem_cache *s, struct kmem_cache_node *n)
 {
 	/* Linux: (1 + nr_cpus) * batchcount + objects per slab */
 	n->free_limit = (1UL + (unsigned long)s->machine->nr_cpu_ids) * s->batchcount + s->num;
+	n->free_limit_base = n->free_limit;
+	n->churn = false;
+}
+
+/*
+ * A slab grown after the node gave one back since its last growth: the
+ * node is churning (objects freed in bursts on one CPU, allocated again
+ * on another), and every slab destroyed and regrown costs a round trip
+ * through the page allocator and, through the per-CPU page lists, fresh
+ * memory.  Raise the free limit to cover every object of the node (at
+ * least double it), up to FREE_LIMIT_MAX_SCALE times its base;
+ * kmem_cache_shrink() and new tunables bring it back.  list_lock held.
+ */
+static void node_note_grow(struct kmem_cache *s, struct kmem_cache_node *n)
+{
+	if (n->churn) {
+		/* at least double, at most the scale cap: enough for every
+		 * object the node has now */
+		unsigned long want = KMM_MAX(n->free_limit * 2, n->total_slabs * s->num);
+		n->free_limit = KMM_MIN(want, n->free_limit_base * FREE_LIMIT_MAX_SCALE);
+	}
+	n->churn = false;
 }
 
 /*
@@ -155,6 +192,11 @@ int kmm_slab_cache_setup(struct kmem_cache *s, const char *name, unsigned int si
 	s->obj_offset = obj_offset;
 	s->inuse = inuse;
 	s->reciprocal_size = (uint32_t)(((1ULL << 32) + slot - 1) / slot);
+	s->size_shift = (unsigned)__builtin_ctz(slot);
+	uint64_t odd = slot >> s->size_shift, inv = odd; /* Newton: 3 -> 6 -> ... 96 bits */
+	for (int i = 0; i < 5; i++)
+		inv *= 2 - odd * inv;
+	s->inv_size = inv;
 	s->offslab = slot >= OFFSLAB_MIN_SIZE && m->slab.state >= SLAB_PARTIAL &&
 		     m->slab.kmalloc_caches[KMALLOC_NORMAL][8] != NULL;
 	unsigned int cpus = (unsigned)m->nr_cpu_ids;
@@ -172,6 +214,10 @@ int kmm_slab_cache_setup(struct kmem_cache *s, const char *name, unsigned int si
 	uint64_t seed = atomic_fetch_add(&m->slab.rng, 0x9e3779b97f4a7c15ULL);
 	s->secret = (uintptr_t)slab_rng_next(&seed) | 1;
 	s->secret2 = (uintptr_t)slab_rng_next(&seed);
+	s->mgkey = (uintptr_t)s ^ s->secret;
+	/* off-slab caches: the slab starts with an object, which the free
+	 * fast path must not read; its range test fails for every address */
+	s->onslab_bytes = s->offslab ? 0 : s->ram_bytes;
 	/* CPU arrays once the kmalloc caches exist, never for debug caches */
 	s->fastpath = m->slab.state == SLAB_UP && !slab_debug_on(s);
 	s->secret16 = (uint16_t)slab_rng_next(&seed);
@@ -183,6 +229,8 @@ int kmm_slab_cache_setup(struct kmem_cache *s, const char *name, unsigned int si
 	unsigned char *tail = (unsigned char *)s + KMM_ALIGN_UP(sizeof(*s), (size_t)64);
 	s->cpu_slab = (struct kmem_cache_cpu *)(void *)tail;
 	kmm_memset(s->cpu_slab, 0, sizeof(struct kmem_cache_cpu) * cpus);
+	for (unsigned int cpu = 0; cpu < cpus; cpu++)
+		cc_sync_hot(&s->cpu_slab[cpu]);
 	struct kmem_cache_node *nodes =
 		(struct kmem_cache_node *)(void *)(tail + sizeof(struct kmem_cache_cpu) * cpus);
 	for (int nid = 0; nid < MAX_NUMNODES; nid++)
@@ -218,12 +266,12 @@ static inline struct kmem_cache_node *slab_node(struct kmem_cache *s, struct sla
 
 static inline uint16_t fl_get(const struct kmem_cache *s, struct slab_mgmt *mg, unsigned i)
 {
-	return (uint16_t)(mg->freelist[i] ^ s->secret16);
+	return (uint16_t)(slab_freelist(s, mg)[i] ^ s->secret16);
 }
 static inline void fl_set(const struct kmem_cache *s, struct slab_mgmt *mg, unsigned i,
 			  unsigned idx)
 {
-	mg->freelist[i] = (uint16_t)(idx ^ s->secret16);
+	slab_freelist(s, mg)[i] = (uint16_t)(idx ^ s->secret16);
 }
 
 /* Allocate and initialise a slab on @nid; NULL on failure.  No lock held. */
@@ -265,19 +313,20 @@ static struct slab *cache_grow(struct kmem_cache *s, gfp_t gfp, int nid)
 	slab->s_mem = base + (s->offslab ? 0 : KMM_ALIGN_UP(s->mgmt_size, s->align)) +
 		      (size_t)colour * s->colour_off;
 	mg->active = 0;
-	mg->s_mem_off = (uint32_t)(slab->s_mem - base);
-	mg->check = s->offslab ? 0 : (uintptr_t)s ^ s->secret ^ (uintptr_t)mg;
+	mg->obj0_off = (uint32_t)(slab->s_mem - base) + s->obj_offset;
+	mg->check = s->offslab ? 0 : s->mgkey ^ (uintptr_t)mg;
 	/* CONFIG_SLAB_FREELIST_RANDOM: a shuffled order for new slabs */
+	uint16_t *fl = slab_freelist(s, mg);
 	for (unsigned i = 0; i < s->num; i++)
-		mg->freelist[i] = (uint16_t)i;
+		fl[i] = (uint16_t)i;
 	for (unsigned i = s->num - 1; i > 0; i--) {
 		unsigned j = (unsigned)(slab_rng_next(&rng) % (i + 1));
-		uint16_t t = mg->freelist[i];
-		mg->freelist[i] = mg->freelist[j];
-		mg->freelist[j] = t;
+		uint16_t t = fl[i];
+		fl[i] = fl[j];
+		fl[j] = t;
 	}
 	for (unsigned i = 0; i < s->num; i++)
-		fl_set(s, mg, i, mg->freelist[i]);
+		fl_set(s, mg, i, fl[i]);
 	atomic_uchar *st = slab_states(s, mg);
 	for (unsigned i = 0; i < s->num; i++) {
 		atomic_store_explicit(&st[i], OBJ_FREE, memory_order_relaxed);
@@ -385,6 +434,7 @@ static void slab_put_index(struct kmem_cache *s, struct kmem_cache_node *n, stru
 		/* too many free objects on this node: the slab goes back,
 		 * unless the node keeps fewer than min_partial spare slabs */
 		if (n->free_objects > n->free_limit && n->free_slabs > s->min_partial) {
+			n->churn = true;
 			list_move(&slab->slab_list, to_destroy);
 			n->free_slabs--;
 			n->total_slabs--;
@@ -410,6 +460,7 @@ static void add_new_slab(struct kmem_cache *s, struct slab *slab)
 {
 	struct kmem_cache_node *n = slab_node(s, slab);
 	spin_lock(&n->list_lock);
+	node_note_grow(s, n);
 	list_add_tail(&slab->slab_list, &n->slabs_free);
 	n->free_slabs++;
 	n->total_slabs++;
@@ -510,17 +561,27 @@ void slab_free_nosheaf(struct kmem_cache *s, struct slab *slab, void *obj)
  * the slab up again, and an overflow into an array cannot plant a pointer
  * of its choosing.
  */
-static inline void sheaf_push(const struct kmem_cache *s, struct array_cache *a, void *obj,
-			      atomic_uchar *st)
+static inline void sheaf_push_at(const struct kmem_cache *s, struct array_cache *a, size_t n,
+				 void *obj, atomic_uchar *st)
 {
+	uintptr_t *e = a->entry + 2 * n;
+	uintptr_t lo = obj_hide(s, obj), hi = (uintptr_t)st ^ s->secret2;
 	/*
 	 * Two separate 8-byte stores: merged into one 16-byte store (as gcc
 	 * would), the next pop's 8-byte load of the upper half cannot be
-	 * forwarded from it on some cores and stalls.
+	 * forwarded from it on some cores and stalls.  The empty asm hides
+	 * @hi from the store-merging and vectorising passes.
 	 */
-	__atomic_store_n(&a->entry[2 * a->avail], obj_hide(s, obj), __ATOMIC_RELAXED);
-	__atomic_store_n(&a->entry[2 * a->avail + 1], (uintptr_t)st ^ s->secret2, __ATOMIC_RELAXED);
-	a->avail++;
+	__asm__("" : "+r"(hi));
+	e[0] = lo;
+	e[1] = hi;
+	a->avail = (unsigned)n + 1;
+}
+
+static inline void sheaf_push(const struct kmem_cache *s, struct array_cache *a, void *obj,
+			      atomic_uchar *st)
+{
+	sheaf_push_at(s, a, a->avail, obj, st);
 }
 
 static inline void *sheaf_pop(const struct kmem_cache *s, struct array_cache *a, atomic_uchar **st)
@@ -632,8 +693,11 @@ static void *__alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp, 
 static __attribute__((noinline)) void *alloc_refill(struct kmem_cache *s, struct kmm_cpu *c,
 						    gfp_t gfp, atomic_uchar **st)
 {
+	struct kmem_cache_cpu *cc = cache_cpu(s, c);
 	c->slab_busy++;
+	cc->hot = (struct array_cache *)&slab_no_array; /* arrays change under us */
 	void *obj = __alloc_refill(s, c, gfp, st);
+	cc_sync_hot(cc);
 	c->slab_busy--;
 	return obj;
 }
@@ -680,8 +744,11 @@ static void __free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj, ato
 static __attribute__((noinline)) void free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj,
 						 atomic_uchar *st)
 {
+	struct kmem_cache_cpu *cc = cache_cpu(s, c);
 	c->slab_busy++;
+	cc->hot = (struct array_cache *)&slab_no_array; /* arrays change under us */
 	__free_flush(s, c, obj, st);
+	cc_sync_hot(cc);
 	c->slab_busy--;
 }
 
@@ -795,25 +862,33 @@ out:
  * The allocation fast path, a leaf: a bound CPU pops its loaded array and
  * flips the object's state byte from CACHED to ALLOCATED.  The state
  * byte's address travels with the object in the array (no slab lookup).
+ * A cache has CPU arrays only while s->fastpath holds (debug caches and
+ * caches of the boot's PARTIAL state never get one), so an object in the
+ * hot array (slab_no_array when nothing is loaded) is the whole test.
  */
-static KMM_ALWAYS_INLINE void *slab_alloc_fast(struct kmem_cache *s, gfp_t gfp)
+static KMM_ALWAYS_INLINE void *__slab_alloc_fast(struct kmem_cache *s, gfp_t gfp, bool no_zero)
 {
-	struct kmm_machine *m = s->machine;
-	struct kmm_cpu *c = kmm_this_cpu_fast(m);
-	if (likely(c && s->fastpath && !(gfp & __GFP_ZERO))) {
-		struct array_cache *a = s->cpu_slab[c->id].loaded;
-		if (likely(a && a->avail)) {
-			unsigned i = a->avail - 1;
-			atomic_uchar *st = (atomic_uchar *)(a->entry[2 * i + 1] ^ s->secret2);
+	struct kmm_cpu *c = kmm_this_cpu_fast(s->machine);
+	if (likely(c && (no_zero || !(gfp & __GFP_ZERO)))) {
+		struct array_cache *a = cache_cpu(s, c)->hot;
+		size_t i = a->avail;
+		if (likely(i)) {
+			const uintptr_t *e = a->entry + 2 * --i;
+			atomic_uchar *st = (atomic_uchar *)(e[1] ^ s->secret2);
 			if (likely((uintptr_t)st - (uintptr_t)s->ram < s->ram_bytes &&
 				   atomic_load_explicit(st, memory_order_relaxed) == OBJ_CACHED)) {
-				a->avail = i;
+				a->avail = (unsigned)i;
 				atomic_store_explicit(st, OBJ_ALLOCATED, memory_order_relaxed);
-				return obj_reveal(s, a->entry[2 * i]);
+				return obj_reveal(s, e[0]);
 			}
 		}
 	}
 	return slab_alloc_general(s, gfp, -1);
+}
+
+static KMM_ALWAYS_INLINE void *slab_alloc_fast(struct kmem_cache *s, gfp_t gfp)
+{
+	return __slab_alloc_fast(s, gfp, false);
 }
 
 void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int nid, unsigned long caller)
@@ -863,24 +938,36 @@ static __attribute__((noinline)) void slab_free_general(struct kmem_cache *s, st
 }
 
 /*
- * The free fast path, a leaf: the index test catches interior pointers,
- * the state byte every double free; the object goes on the loaded array.
+ * Push @obj, whose management block is @mg (and whose user areas start
+ * at @first), onto the loaded array of the bound CPU @c: false, with
+ * nothing changed, unless @obj is exactly the start of an ALLOCATED
+ * object and the array has room.  The index test catches interior
+ * pointers, the state byte every double free.
  */
+static KMM_ALWAYS_INLINE bool cpu_free_push(struct kmem_cache *s, struct kmm_cpu *c,
+					    struct slab_mgmt *mg, uintptr_t first, void *obj)
+{
+	uint64_t q = ((uintptr_t)obj - first) * s->inv_size;
+	uintptr_t idx = (uintptr_t)((q >> s->size_shift) | (q << ((-s->size_shift) & 63)));
+	if (unlikely(idx >= s->num))
+		return false;
+	atomic_uchar *st = &mg->states[idx];
+	struct array_cache *a = cache_cpu(s, c)->hot;
+	size_t n = a->avail;
+	if (unlikely(n >= a->limit ||
+		     atomic_load_explicit(st, memory_order_relaxed) != OBJ_ALLOCATED))
+		return false;
+	atomic_store_explicit(st, OBJ_CACHED, memory_order_relaxed);
+	sheaf_push_at(s, a, n, obj, st);
+	return true;
+}
+
 static KMM_ALWAYS_INLINE void slab_free_fast(struct kmem_cache *s, struct slab *slab, void *obj)
 {
-	struct kmm_machine *m = s->machine;
-	int idx = obj_to_index(s, slab, obj);
-	struct kmm_cpu *c = kmm_this_cpu_fast(m);
-	if (likely(idx >= 0 && c && s->fastpath)) {
-		atomic_uchar *st = &slab_states(s, slab->mgmt)[idx];
-		struct array_cache *a = s->cpu_slab[c->id].loaded;
-		if (likely(atomic_load_explicit(st, memory_order_relaxed) == OBJ_ALLOCATED && a &&
-			   a->avail < a->limit)) {
-			atomic_store_explicit(st, OBJ_CACHED, memory_order_relaxed);
-			sheaf_push(s, a, obj, st);
-			return;
-		}
-	}
+	struct kmm_cpu *c = kmm_this_cpu_fast(s->machine);
+	if (likely(c &&
+		   cpu_free_push(s, c, slab->mgmt, (uintptr_t)slab->s_mem + s->obj_offset, obj)))
+		return;
 	slab_free_general(s, slab, obj);
 }
 
@@ -903,12 +990,22 @@ void *kmm_kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
  */
 void *kmm_kmalloc(struct kmm_machine *m, size_t size, gfp_t gfp)
 {
-	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) /* 1 .. 8192 */
-		return slab_alloc_fast(
-			m->slab.kmalloc_caches[kmalloc_type(gfp)][kmalloc_index(size)], gfp);
+	/* 1 .. 8192 bytes from a kmalloc-N cache: the one table lookup;
+	 * DMA, reclaimable and zeroed requests take the slow path */
+	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE &&
+		   !(gfp & (__GFP_DMA | __GFP_RECLAIMABLE | __GFP_ZERO))))
+		return __slab_alloc_fast(
+			m->slab.kmalloc_caches[KMALLOC_NORMAL]
+					      [kmalloc_size_index_8k[(size - 1) >> 3]],
+			gfp, true);
 	return kmalloc_slowpath(m, size, gfp, CALLER);
 }
 
+/*
+ * kfree(): the slab from its struct page (the page start of a slab that
+ * is not on-slab, or of a large buffer, is somebody's data: it is never
+ * read here), then the cache's free fast path.
+ */
 void kmm_kfree(struct kmm_machine *m, const void *p)
 {
 	struct slab *slab = __virt_to_slab(m, p);
@@ -931,37 +1028,12 @@ static __attribute__((noinline)) void cache_free_bad(struct kmem_cache *s, struc
 }
 
 /*
- * kmem_cache_free() of an on-slab cache: the management block is at the
- * start of the (naturally aligned) slab; no struct page lookup.
+ * kmem_cache_free() without the on-slab fast path: the slab from its
+ * struct page.  Reached by a tail call: our return address is the API
+ * caller's.
  */
-static KMM_ALWAYS_INLINE bool slab_free_onslab(struct kmem_cache *s, void *obj)
+static __attribute__((noinline)) void cache_free_general(struct kmem_cache *s, void *obj)
 {
-	struct kmm_cpu *c = kmm_this_cpu_fast(s->machine);
-	uintptr_t base = (uintptr_t)obj & s->slab_mask;
-	if (unlikely(!c || s->offslab || (uintptr_t)obj - (uintptr_t)s->ram >= s->ram_bytes))
-		return false;
-	struct slab_mgmt *mg = (struct slab_mgmt *)base;
-	if (unlikely(mg->check != ((uintptr_t)s ^ s->secret ^ base)))
-		return false;
-	uintptr_t off = (uintptr_t)obj - s->obj_offset - (base + mg->s_mem_off);
-	uintptr_t idx = ((uint64_t)(uint32_t)off * s->reciprocal_size) >> 32;
-	if (unlikely(idx >= s->num || idx * s->size != off))
-		return false;
-	atomic_uchar *st = &slab_states(s, mg)[idx];
-	struct array_cache *a = s->cpu_slab[c->id].loaded;
-	if (unlikely(!s->fastpath ||
-		     atomic_load_explicit(st, memory_order_relaxed) != OBJ_ALLOCATED || !a ||
-		     a->avail >= a->limit))
-		return false;
-	atomic_store_explicit(st, OBJ_CACHED, memory_order_relaxed);
-	sheaf_push(s, a, obj, st);
-	return true;
-}
-
-void kmm_kmem_cache_free(struct kmem_cache *s, void *obj)
-{
-	if (likely(slab_free_onslab(s, obj)))
-		return;
 	struct slab *slab = ___virt_to_slab(s->ram, s->ram_bytes, s->mem_section, obj);
 	if (likely(slab && slab->slab_cache == s)) {
 		slab_free_fast(s, slab, obj);
@@ -971,6 +1043,24 @@ void kmm_kmem_cache_free(struct kmem_cache *s, void *obj)
 		cache_free_bad(s, slab, obj, CALLER);
 }
 
+/*
+ * kmem_cache_free() of an on-slab cache: the management block is at the
+ * start of the (naturally aligned) slab; no struct page lookup.  The
+ * block is trusted only if its check word equals mgkey ^ its address.
+ */
+void kmm_kmem_cache_free(struct kmem_cache *s, void *obj)
+{
+	struct kmm_cpu *c = kmm_this_cpu_fast(s->machine);
+	uintptr_t base = (uintptr_t)obj & s->slab_mask;
+	if (likely(c && (uintptr_t)obj - (uintptr_t)s->ram < s->onslab_bytes)) {
+		struct slab_mgmt *mg = (struct slab_mgmt *)base;
+		if (likely(mg->check == (s->mgkey ^ base) &&
+			   cpu_free_push(s, c, mg, base + mg->obj0_off, obj)))
+			return;
+	}
+	cache_free_general(s, obj);
+}
+
 /* ---- flushing, shrinking, destroying ------------------------------------------ */
 
 static void flush_cpu_cache(struct kmem_cache *s, int cpu)
@@ -978,6 +1068,7 @@ static void flush_cpu_cache(struct kmem_cache *s, int cpu)
 	struct kmem_cache_cpu *cc = &s->cpu_slab[cpu];
 	struct array_cache *arr[2] = { cc->loaded, cc->prev };
 	cc->loaded = cc->prev = NULL;
+	cc_sync_hot(cc);
 	for (int i = 0; i < 2; i++)
 		if (arr[i]) {
 			sheaf_flush(s, arr[i]);
@@ -1070,6 +1161,7 @@ int __kmem_cache_shrink(struct kmem_cache *s)
 		struct kmem_cache_node *n = s->node[nid];
 		LIST_HEAD_DECL(to_destroy);
 		spin_lock(&n->list_lock);
+		node_set_free_limit(s, n); /* back to its base */
 		while (!list_empty(&n->slabs_free)) {
 			list_move(n->slabs_free.next, &to_destroy);
 			n->free_slabs--;

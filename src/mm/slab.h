@@ -8,17 +8,18 @@
  * Layout of a slab (a compound page of 2^order pages):
  *
  *   on-slab management       |colour| obj 0 | obj 1 | ... | obj n-1 | leftover
- *   [hdr][freelist][state]    ^s_mem
+ *   [hdr][state][freelist]    ^s_mem
  *
  * With off-slab management (objects of 512 bytes and more, once the small
  * kmalloc caches exist) the management block is a kmalloc object and the
  * slab holds only objects.  The management block holds:
- *   hdr        active (objects not on the freelist)
+ *   hdr        check word (on-slab blocks), offset of
+ *              object 0, active (objects not on the freelist)
+ *   state      one byte per object (an even count): FREE (on the
+ *              freelist), ALLOCATED, CACHED (free, in a CPU array or the
+ *              barn), QUARANTINED (reported corrupt: never handed out again)
  *   freelist   u16 indices of free objects, a stack over [active, num),
  *              each XOR'd with the cache's 16-bit secret
- *   state      one byte per object: FREE (on the freelist), ALLOCATED,
- *              CACHED (free, in a CPU array or the barn), QUARANTINED
- *              (reported corrupt: never handed out again)
  * Nothing about free objects is stored inside them, so an overflow cannot
  * redirect the allocator, and the state byte makes every double free and
  * every bogus free one byte test.
@@ -34,8 +35,22 @@
 #ifndef KMM_SRC_MM_SLAB_H
 #define KMM_SRC_MM_SLAB_H
 
+/*
+ * The CPU-slot binding in the initial-exec TLS model: with -fPIC the
+ * default (general dynamic) is a call to __tls_get_addr, and a call in
+ * the fast paths makes the compiler keep their values in callee-saved
+ * registers (pushed and popped on every alloc and free).  Declared
+ * before and after port.h: clang takes the model from the first
+ * declaration, gcc from the last.
+ */
+#ifdef KMM_PORT_INLINE_TLS
+extern _Thread_local void *kmm_port_tls __attribute__((tls_model("initial-exec")));
+#endif
 #include "internal.h"
 #include "kmm/slab.h"
+#ifdef KMM_PORT_INLINE_TLS
+extern _Thread_local void *kmm_port_tls __attribute__((tls_model("initial-exec")));
+#endif
 
 enum slab_state { SLAB_DOWN, SLAB_PARTIAL, SLAB_UP };
 
@@ -69,10 +84,12 @@ struct slab_mgmt {
 	 * (cleared when the slab goes back to the buddy).
 	 */
 	uintptr_t check;
-	uint32_t s_mem_off; /* first object slot, from the slab start */
+	uint32_t obj0_off; /* user area of object 0, from the slab start */
 	uint16_t active;
 	uint16_t offslab;
-	uint16_t freelist[]; /* then state bytes */
+	/* one state byte per object (padded to an even count), then the
+	 * freelist: states first, at a fixed offset, for the free fast path */
+	atomic_uchar states[];
 };
 
 static inline struct slab *page_slab(struct page *p)
@@ -99,6 +116,8 @@ struct array_cache {
 		    (2 * sizeof(uintptr_t))))
 
 struct kmem_cache_cpu {
+	/* the fast paths' array: loaded, or slab_no_array (never NULL) */
+	struct array_cache *hot;
 	struct array_cache *loaded;
 	struct array_cache *prev;
 	unsigned long allocs, frees, refills, flushes; /* statistics */
@@ -110,8 +129,10 @@ struct kmem_cache_node {
 	unsigned long total_slabs;
 	unsigned long free_slabs;
 	unsigned long partial_slabs;
-	unsigned long free_objects; /* on slab freelists */
-	unsigned long free_limit;   /* keep at most this many free objects */
+	unsigned long free_objects;    /* on slab freelists */
+	unsigned long free_limit;      /* keep at most this many free objects */
+	unsigned long free_limit_base; /* its value after boot, shrink, tunables */
+	bool churn;		       /* a slab went back since the last growth */
 	unsigned int colour_next;
 	uint64_t rng; /* freelist shuffling */
 	/* the barn: full and empty arrays shared by the node's CPUs */
@@ -145,10 +166,17 @@ struct kmem_cache {
 	unsigned int colour;	  /* number of colours */
 	unsigned int colour_off;  /* bytes per colour step */
 	uint32_t reciprocal_size; /* 2^32 / size, rounded up */
+	/* size = odd * 2^size_shift; inv_size = odd^-1 mod 2^64: an offset
+	 * is a multiple of size below num * size iff
+	 * rotr64(off * inv_size, size_shift) < num (and that is its index) */
+	uint64_t inv_size;
+	unsigned int size_shift;
 	uint16_t secret16;
 	bool fastpath;	     /* CPU arrays in use: not debugging, slab is UP */
 	uintptr_t slab_mask; /* ~(slab bytes - 1): object -> on-slab block */
 	uintptr_t secret, secret2;
+	uintptr_t mgkey;     /* cache ^ secret: on-slab check word = mgkey ^ block address */
+	size_t onslab_bytes; /* ram_bytes, 0 for off-slab caches (kmem_cache_free) */
 	unsigned int limit, batchcount, shared; /* /proc/slabinfo tunables */
 	unsigned int min_partial;
 	void (*ctor)(void *);
@@ -163,7 +191,19 @@ struct kmem_cache {
 
 static inline atomic_uchar *slab_states(const struct kmem_cache *s, struct slab_mgmt *mg)
 {
-	return (atomic_uchar *)(void *)&mg->freelist[s->num];
+	(void)s;
+	return mg->states;
+}
+static inline uint16_t *slab_freelist(const struct kmem_cache *s, struct slab_mgmt *mg)
+{
+	return (uint16_t *)(void *)((unsigned char *)mg->states + ((s->num + 1u) & ~1u));
+}
+
+/* The per-CPU structures follow the cache structure (kmem_cache_struct_size). */
+#define KMEM_CACHE_CPU_OFF KMM_ALIGN_UP(sizeof(struct kmem_cache), (size_t)64)
+static inline struct kmem_cache_cpu *cache_cpu(const struct kmem_cache *s, const struct kmm_cpu *c)
+{
+	return (struct kmem_cache_cpu *)((uintptr_t)s + KMEM_CACHE_CPU_OFF) + c->id;
 }
 
 static inline bool slab_debug_on(const struct kmem_cache *s)
@@ -262,6 +302,8 @@ unsigned long kmm_slab_validate(struct kmem_cache *s);
 
 /* ======== mm/slab_common.c ======== */
 extern const unsigned char kmalloc_size_index[24];
+/* The same for every size up to 8 KiB: kmalloc_size_index_8k[(size - 1) >> 3]. */
+extern const unsigned char kmalloc_size_index_8k[KMALLOC_MAX_CACHE_SIZE / 8];
 static inline unsigned int kmalloc_index(size_t size)
 {
 	if (size <= 192)

@@ -23,6 +23,22 @@ const unsigned char kmalloc_size_index[24] = {
 	2, 2, 2, 2, 2, 2, 2, 2, /* 136 .. 192 */
 };
 
+#define KSI_2(x) x, x
+#define KSI_4(x) KSI_2(x), KSI_2(x)
+#define KSI_8(x) KSI_4(x), KSI_4(x)
+#define KSI_16(x) KSI_8(x), KSI_8(x)
+#define KSI_32(x) KSI_16(x), KSI_16(x)
+#define KSI_64(x) KSI_32(x), KSI_32(x)
+#define KSI_128(x) KSI_64(x), KSI_64(x)
+#define KSI_256(x) KSI_128(x), KSI_128(x)
+#define KSI_512(x) KSI_256(x), KSI_256(x)
+const unsigned char kmalloc_size_index_8k[KMALLOC_MAX_CACHE_SIZE / 8] = {
+	3,	     4,		  KSI_2(5),  KSI_4(6),	 KSI_4(1),    KSI_4(7), /* .. 128 */
+	KSI_8(2),    KSI_8(8),	  KSI_32(9), KSI_64(10), KSI_128(11),		/* .. 2048 */
+	KSI_256(12), KSI_512(13),						/* .. 8192 */
+};
+_Static_assert(sizeof(kmalloc_size_index_8k) == 1024, "kmalloc_size_index_8k covers 8 KiB");
+
 static const unsigned int kmalloc_sizes[14] = { 0,   96,  192, 8,    16,   32,	 64,
 						128, 256, 512, 1024, 2048, 4096, 8192 };
 
