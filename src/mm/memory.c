@@ -47,6 +47,21 @@ void put_user_page(struct kmm_machine *m, struct page *page)
 	__kmm_free_pages(m, page, 0);
 }
 
+/*
+ * free_swap_cache(): an anonymous page that nobody maps any more leaves the
+ * swap cache, and its slot is freed, unless a swap PTE still refers to the
+ * slot or the page is busy (locked, under writeback): otherwise the copy
+ * would hold the slot until reclaim happened to find the page - forever
+ * once swap is full, as reclaim then leaves the anonymous lists alone.
+ */
+static void free_swap_cache(struct kmm_machine *m, struct page *page)
+{
+	if (PageSwapCache(page) && page_mapcount(page) <= 0 && trylock_page(page)) {
+		try_to_free_swap(m, page);
+		unlock_page(page);
+	}
+}
+
 static inline bool is_zero_pfn(struct kmm_machine *m, kmm_pfn_t pfn)
 {
 	return pfn == vm_state(m)->zero_pfn;
@@ -166,8 +181,10 @@ static unsigned wp_page_copy(struct vm_fault *vmf, struct page *old)
 	pte_write(vmf->pte, e);
 	spin_unlock(vmf->ptl);
 	lru_cache_add_inactive_or_unevictable(m, page, vma);
-	if (old)
+	if (old) {
+		free_swap_cache(m, old); /* the last mapping copied away */
 		put_user_page(m, old);
+	}
 	update_hiwater_rss(mm);
 	return 0;
 }
@@ -394,8 +411,11 @@ static void tlb_flush_mmu(struct mmu_gather *tlb)
 {
 	if (tlb->end > tlb->start)
 		flush_tlb_range(tlb->mm, tlb->start, tlb->end);
-	for (unsigned i = 0; i < tlb->nr; i++)
+	for (unsigned i = 0; i < tlb->nr; i++) {
+		/* free_pages_and_swap_cache() */
+		free_swap_cache(tlb->mm->machine, tlb->pages[i]);
 		put_user_page(tlb->mm->machine, tlb->pages[i]);
+	}
 	tlb->nr = 0;
 	tlb->start = ~0ULL;
 	tlb->end = 0;
@@ -412,7 +432,19 @@ static int zap_one(pteval_t *pte, uint64_t addr, void *arg)
 	struct zap_arg *z = arg;
 	struct vm_area_struct *vma = z->vma;
 	struct mmu_gather *tlb = z->tlb;
+	/*
+	 * Under the PTE lock, as zap_pte_range: reclaim's try_to_unmap holds it
+	 * from finding the page mapped until it has stored the swap entry in
+	 * its place, and a fault (the OOM reaper holds mmap_lock only for
+	 * reading) until it has mapped the page.  Without it, an entry stored
+	 * just after our exchange would outlive the mapping: a swap slot
+	 * nobody frees (swapoff: "slots still referenced"), a page table
+	 * that is never empty again.
+	 */
+	kmm_spinlock_t *ptl = pte_lockptr_of(vma->vm_mm->machine, pte);
+	spin_lock(ptl);
 	pteval_t e = pte_xchg(pte, 0);
+	spin_unlock(ptl);
 	if (pte_none(e))
 		return 0;
 	if (addr < tlb->start)

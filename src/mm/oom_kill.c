@@ -91,12 +91,34 @@ static bool oom_ratelimit(struct kmm_machine *m)
 	return ok;
 }
 
+static bool __out_of_memory(struct kmm_machine *m, gfp_t gfp, unsigned order);
+
+/*
+ * oom_lock: allocations failing on several CPUs at once must not each pick
+ * a victim (the same one twice, or a second task while the first one's
+ * memory is still being reaped).  Whoever finds the lock taken retries its
+ * allocation instead, as __alloc_pages_may_oom() does ("someone else is
+ * making progress"): the holder's reap is over before it lets go.
+ */
 bool out_of_memory(struct kmm_machine *m, gfp_t gfp, unsigned order, const struct alloc_context *ac)
 {
 	(void)ac;
 	struct kmm_vm_state *vs = vm_state(m);
-	if (!vs)
+	if (!vs || !vs->reclaim)
 		return false;
+	struct kmm_reclaim_state *rs = (struct kmm_reclaim_state *)vs->reclaim;
+	if (!spin_trylock(&rs->oom_lock)) {
+		kmm_port_yield();
+		return true;
+	}
+	bool ret = __out_of_memory(m, gfp, order);
+	spin_unlock(&rs->oom_lock);
+	return ret;
+}
+
+static bool __out_of_memory(struct kmm_machine *m, gfp_t gfp, unsigned order)
+{
+	struct kmm_vm_state *vs = vm_state(m);
 	unsigned long totalpages = oom_totalpages(m);
 	struct kmm_task *victim = NULL;
 	long best = LONG_MIN;

@@ -180,6 +180,11 @@ static inline struct ptdesc *page_ptdesc(struct page *p)
 {
 	return (struct ptdesc *)(void *)p;
 }
+/* The split lock of the PTE table holding @pte (a slot of a level-1 table). */
+static inline kmm_spinlock_t *pte_lockptr_of(struct kmm_machine *m, pteval_t *pte)
+{
+	return &page_ptdesc(kmm_virt_to_page(m, pte))->ptl;
+}
 
 /* The table a non-leaf entry points to, as a host pointer in the direct map. */
 static inline pteval_t *pt_table(const struct kmm_machine *m, pteval_t entry)

@@ -43,6 +43,13 @@ static void put_anon_vma(struct kmm_vm_state *vs, struct anon_vma *av)
 {
 	while (av && atomic_fetch_sub(&av->refcount, 1) == 1) {
 		struct anon_vma *root = av->root;
+		/* a walker may have read the pointer from a page (page_get_anon_vma) */
+		for (unsigned spins = 0; atomic_load(&vs->anon_vma_readers); spins++) {
+			if (spins < 64)
+				kmm_port_cpu_relax();
+			else
+				kmm_port_yield();
+		}
 		kmm_kmem_cache_free(vs->anon_vma_cachep, av);
 		/* a non-root anon_vma holds a reference on its root */
 		av = root != av ? root : NULL;
@@ -80,13 +87,14 @@ int anon_vma_prepare(struct vm_area_struct *vma)
 	if (!vma->anon_vma) {
 		anon_vma_chain_link(vma, avc, av);
 		__atomic_store_n(&vma->anon_vma, av, __ATOMIC_RELEASE);
-		av = NULL;
 		avc = NULL;
 	}
 	spin_unlock(&mm->page_table_lock);
 	if (avc)
 		kmm_kmem_cache_free(vs->anon_vma_chain_cachep, avc);
-	put_anon_vma(vs, av); /* drops the allocation reference (or frees an unused one) */
+	/* the allocation reference: the chain holds the anon_vma now (or, if
+	 * another fault won the race, nothing does and it is freed) */
+	put_anon_vma(vs, av);
 	return 0;
 }
 
@@ -213,11 +221,41 @@ uint64_t vma_address(const struct page *page, const struct vm_area_struct *vma)
 	return vma->vm_start + ((uint64_t)(idx - vma->vm_pgoff) << KMM_PAGE_SHIFT);
 }
 
+/*
+ * The anon_vma of a mapped anonymous page, with a reference; NULL once the
+ * page is mapped nowhere (folio_get_anon_vma).  The last VMA of an anon_vma
+ * frees it after unmapping its pages, which may be just when reclaim,
+ * holding nothing but the page, reads page->mapping: the lookup runs in a
+ * read section that put_anon_vma() waits out before freeing (the kernel has
+ * the RCU read lock and a SLAB_TYPESAFE_BY_RCU anon_vma cache for this).
+ */
+static struct anon_vma *page_get_anon_vma(struct kmm_vm_state *vs, struct page *page)
+{
+	struct anon_vma *av = NULL;
+
+	atomic_fetch_add(&vs->anon_vma_readers, 1);
+	/* unmapping comes before the unlink that frees: mapped, it is alive */
+	if (atomic_load(&page->_mapcount) >= 0) {
+		int c;
+
+		av = page_anon_vma(page);
+		c = atomic_load(&av->refcount);
+		while (c > 0 && !atomic_compare_exchange_weak(&av->refcount, &c, c + 1))
+			;
+		if (c <= 0)
+			av = NULL;
+	}
+	atomic_fetch_sub(&vs->anon_vma_readers, 1);
+	return av;
+}
+
 void rmap_walk(struct kmm_machine *m, struct page *page, struct rmap_walk_control *rwc)
 {
-	(void)m;
 	if (PageAnon(page)) {
-		struct anon_vma *av = page_anon_vma(page);
+		struct kmm_vm_state *vs = vm_state(m);
+		struct anon_vma *av = page_get_anon_vma(vs, page);
+		if (!av)
+			return;
 		struct anon_vma *root = av->root;
 		down_read(&root->rwsem);
 		struct list_head *pos;
@@ -231,6 +269,7 @@ void rmap_walk(struct kmm_machine *m, struct page *page, struct rmap_walk_contro
 				break;
 		}
 		up_read(&root->rwsem);
+		put_anon_vma(vs, av);
 		return;
 	}
 	struct address_space *mapping = page_mapping_file(page);

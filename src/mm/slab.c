@@ -290,7 +290,9 @@ static struct slab *cache_grow(struct kmem_cache *s, gfp_t gfp, int nid)
 	struct slab_mgmt *mg;
 	unsigned char *base = kmm_page_address(m, page);
 	if (s->offslab) {
-		mg = kmalloc_nosheaf(m, s->mgmt_size);
+		/* the caller's context: a GFP_NOWAIT allocation (inside reclaim)
+		 * must not enter reclaim for its management block either */
+		mg = kmalloc_nosheaf(m, s->mgmt_size, pgfp & ~s->allocflags);
 		if (!mg) {
 			__kmm_free_pages(m, page, s->order);
 			return NULL;
@@ -591,10 +593,13 @@ static inline void *sheaf_pop(const struct kmem_cache *s, struct array_cache *a,
 	return obj_reveal(s, a->entry[2 * a->avail]);
 }
 
-static struct array_cache *sheaf_alloc(struct kmem_cache *s)
+/* A free never enters reclaim for an array: without one, the object goes back to its slab. */
+#define GFP_SHEAF_FREE (GFP_NOWAIT | __GFP_NOWARN)
+
+static struct array_cache *sheaf_alloc(struct kmem_cache *s, gfp_t gfp)
 {
 	struct array_cache *a =
-		kmalloc_nosheaf(s->machine, sizeof(*a) + 2 * sizeof(uintptr_t) * s->limit);
+		kmalloc_nosheaf(s->machine, sizeof(*a) + 2 * sizeof(uintptr_t) * s->limit, gfp);
 	if (a) {
 		a->avail = 0;
 		a->limit = s->limit;
@@ -629,8 +634,13 @@ static void sheaf_refill(struct kmem_cache *s, struct kmm_cpu *c, struct array_c
 	unsigned want = KMM_MIN(KMM_MIN(s->batchcount, a->limit - a->avail),
 				(unsigned)KMM_ARRAY_SIZE(objs));
 	unsigned got = take_objects(s, gfp, c->node, objs, sts, want ? want : 1, OBJ_CACHED);
-	for (unsigned i = 0; i < got; i++)
+	unsigned i = 0;
+	/* growing may have reclaimed, and reclaim may have freed objects of
+	 * this cache into @a meanwhile (the fast path): push what still fits */
+	for (; i < got && a->avail < a->limit; i++)
 		sheaf_push(s, a, objs[i], sts[i]);
+	if (i < got)
+		put_objects(s, objs + i, got - i);
 }
 
 /* Trade an empty loaded array for a full one from the barn. */
@@ -682,7 +692,7 @@ static bool barn_put_full(struct kmem_cache *s, struct kmem_cache_cpu *cc, int n
 	spin_unlock(&n->list_lock);
 	if (cc->prev)
 		return false; /* the barn filled up meanwhile */
-	cc->prev = empty ? empty : sheaf_alloc(s);
+	cc->prev = empty ? empty : sheaf_alloc(s, GFP_SHEAF_FREE);
 	return true;
 }
 
@@ -693,6 +703,17 @@ static void *__alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp, 
 static __attribute__((noinline)) void *alloc_refill(struct kmem_cache *s, struct kmm_cpu *c,
 						    gfp_t gfp, atomic_uchar **st)
 {
+	/*
+	 * Already inside a slow path of this CPU's arrays: the page allocator
+	 * under it went into reclaim, and reclaim allocates too (swap cache
+	 * nodes).  The outer call still works on the arrays (it may be
+	 * refilling or replacing the one we would use): leave them alone and
+	 * take the object straight from the slabs.
+	 */
+	if (c->slab_busy) {
+		*st = NULL;
+		return slab_alloc_nosheaf(s, gfp, c->node);
+	}
 	struct kmem_cache_cpu *cc = cache_cpu(s, c);
 	c->slab_busy++;
 	cc->hot = (struct array_cache *)&slab_no_array; /* arrays change under us */
@@ -727,7 +748,7 @@ static void *__alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp, 
 	}
 	/* 3. refill from the slab lists */
 	if (!cc->loaded)
-		cc->loaded = sheaf_alloc(s);
+		cc->loaded = sheaf_alloc(s, gfp);
 	a = cc->loaded;
 	*st = NULL;
 	if (!a) /* no memory for an array: serve one object directly */
@@ -744,6 +765,11 @@ static void __free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj, ato
 static __attribute__((noinline)) void free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj,
 						 atomic_uchar *st)
 {
+	if (c->slab_busy) {
+		/* nested in a slow path of this CPU (see alloc_refill) */
+		put_objects(s, &obj, 1);
+		return;
+	}
 	struct kmem_cache_cpu *cc = cache_cpu(s, c);
 	c->slab_busy++;
 	cc->hot = (struct array_cache *)&slab_no_array; /* arrays change under us */
@@ -763,7 +789,7 @@ static void __free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj, ato
 		cc->loaded = NULL;
 	}
 	if (!cc->loaded) {
-		cc->loaded = sheaf_alloc(s);
+		cc->loaded = sheaf_alloc(s, GFP_SHEAF_FREE);
 		if (!cc->loaded) {
 			put_objects(s, &obj, 1);
 			return;
@@ -779,11 +805,11 @@ static void __free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj, ato
 			sheaf_flush(s, cc->prev);
 			if (cc->prev->limit != s->limit) {
 				sheaf_free(s, cc->prev);
-				cc->prev = sheaf_alloc(s);
+				cc->prev = sheaf_alloc(s, GFP_SHEAF_FREE);
 			}
 		}
 		if (!cc->prev)
-			cc->prev = sheaf_alloc(s);
+			cc->prev = sheaf_alloc(s, GFP_SHEAF_FREE);
 		if (!cc->prev) {
 			put_objects(s, &obj, 1);
 			return;

@@ -323,7 +323,7 @@ struct kmem_cache *kmalloc_slab(struct kmm_machine *m, size_t size, gfp_t gfp);
 #define ZERO_SIZE_PTR ((void *)16)
 #define ZERO_OR_NULL_PTR(x) ((uintptr_t)(x) <= (uintptr_t)ZERO_SIZE_PTR)
 /* kmalloc from the slab lists (never CPU arrays): for slab metadata. */
-void *kmalloc_nosheaf(struct kmm_machine *m, size_t size);
+void *kmalloc_nosheaf(struct kmm_machine *m, size_t size, gfp_t gfp);
 void kfree_nosheaf(struct kmm_machine *m, void *p);
 /*
  * The first cache (list order) for which @pred holds, tested under

@@ -165,7 +165,7 @@ struct kmem_cache *kmm_kmem_cache_create(struct kmm_machine *m, const char *name
 	s = find_mergeable(m, (unsigned)size, (unsigned)align, flags | debug_flags_for(m, name),
 			   ctor, dtor);
 	if (s) {
-		struct kmem_cache_alias *al = kmalloc_nosheaf(m, sizeof(*al));
+		struct kmem_cache_alias *al = kmalloc_nosheaf(m, sizeof(*al), GFP_KERNEL);
 		if (al) {
 			s->refcount++;
 			kmm_strlcpy(al->name, name, sizeof(al->name));
@@ -559,12 +559,12 @@ size_t kmm_kvsize(struct kmm_machine *m, const void *p)
 	return kmm_is_vmalloc_addr(m, p) ? kmm_vmalloc_size(m, p) : kmm_ksize(m, p);
 }
 
-void *kmalloc_nosheaf(struct kmm_machine *m, size_t size)
+void *kmalloc_nosheaf(struct kmm_machine *m, size_t size, gfp_t gfp)
 {
 	if (size > KMALLOC_MAX_CACHE_SIZE || !size)
 		return NULL;
 	struct kmem_cache *s = kmalloc_slab(m, size, GFP_KERNEL);
-	return slab_alloc_nosheaf(s, GFP_KERNEL | __GFP_NOWARN, -1);
+	return slab_alloc_nosheaf(s, (gfp & ~__GFP_ZERO) | __GFP_NOWARN, -1);
 }
 
 void kfree_nosheaf(struct kmm_machine *m, void *p)

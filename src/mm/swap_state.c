@@ -469,15 +469,30 @@ static struct page *read_swap_cache_async(struct swap_info_struct *si, unsigned 
 	}
 }
 
+/*
+ * A locked cache page nobody maps, whose slot no swap PTE refers to any
+ * more, leaves the cache: the PTE it was read for went while we held the
+ * lock (munmap, exit, the OOM reaper), and the zap's free_swap_and_cache
+ * could not take the page then.  Left there, it would hold its slot until
+ * reclaim found it.
+ */
+static void swap_cache_drop_unused(struct swap_info_struct *si, struct page *page)
+{
+	if (PageSwapCache(page) && page_mapcount(page) <= 0)
+		swap_cache_remove(si, page, NULL, true);
+}
+
 /* Read a new (locked) cache page; on failure it leaves the cache.  Unlocks it. */
 static int swapin_read_new(struct swap_info_struct *si, struct page *page, unsigned long offset)
 {
 	int ret = swap_read_page(si->machine, si, page, offset);
 
-	if (ret)
+	if (ret) {
 		swap_cache_remove(si, page, NULL, false); /* the slot and its PTEs stay */
-	else
+	} else {
 		SetPageUptodate(page);
+		swap_cache_drop_unused(si, page);
+	}
 	unlock_page(page);
 	return ret;
 }
@@ -848,16 +863,20 @@ static void swap_fault_around(struct vm_fault *vmf, struct swap_ra_batch *b, boo
 		struct swap_info_struct *si;
 		bool mapped = false;
 
-		if (map && trylock_page(page)) {
-			if (PageSwapCache(page) && page->private == e.val && PageUptodate(page) &&
+		if (trylock_page(page)) {
+			if (PageSwapCache(page) && page->private == e.val &&
 			    (si = get_swap_device(m, e))) {
 				pteval_t *pte = vmf->pte + (int64_t)(b->p[i].addr - vmf->address) /
 								   (int64_t)KMM_PAGE_SIZE;
 
-				spin_lock(vmf->ptl);
-				mapped = swap_pte_map(vma, b->p[i].addr, pte, b->p[i].orig, page, e,
-						      si, SWAP_MAP_AROUND);
-				spin_unlock(vmf->ptl);
+				if (map && PageUptodate(page)) {
+					spin_lock(vmf->ptl);
+					mapped = swap_pte_map(vma, b->p[i].addr, pte, b->p[i].orig,
+							      page, e, si, SWAP_MAP_AROUND);
+					spin_unlock(vmf->ptl);
+				}
+				if (!mapped)
+					swap_cache_drop_unused(si, page);
 				put_swap_device(si);
 			}
 			unlock_page(page);
@@ -946,6 +965,7 @@ unsigned do_swap_page(struct vm_fault *vmf)
 	swap_fault_around(vmf, &ra, atomic_load_explicit(&ss->fault_around, memory_order_relaxed));
 	goto out;
 out_page:
+	swap_cache_drop_unused(si, page); /* if the PTE went meanwhile */
 	unlock_page(page);
 	put_user_page(m, page);
 out:

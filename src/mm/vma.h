@@ -286,6 +286,8 @@ struct kmm_vm_state {
 	struct list_head files;
 	struct kmem_cache *vm_area_cachep, *mm_cachep, *anon_vma_cachep, *anon_vma_chain_cachep,
 		*task_cachep, *file_cachep, *radix_tree_node_cachep;
+	/* rmap walkers looking up a page's anon_vma (rmap.c): freeing one waits */
+	atomic_long anon_vma_readers;
 	/* overcommit (the knobs are m->vm.overcommit_*) */
 	atomic_long vm_committed_as; /* pages */
 	atomic_ullong next_ctx_id;   /* mm->ctx_id: TLB context identity */

@@ -80,6 +80,8 @@ struct kmm_reclaim_state {
 	struct list_head shrinkers;
 	bool lru_gen_enabled;
 	atomic_ulong oom_kills;
+	/* oom_lock: one OOM kill (selection, kill, reap) at a time (kzalloc: unlocked) */
+	kmm_spinlock_t oom_lock;
 	/* oom_rs: at most 10 OOM reports per 5 s (DEFAULT_RATELIMIT_*) */
 	kmm_spinlock_t oom_rs_lock;
 	uint64_t oom_rs_begin;
