@@ -180,10 +180,10 @@ static void test_dirs(void **state)
 	assert_int_equal(kmm_proc_stat(m, path), 1);
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(kmm_proc_list(m, path, collect, &l), 0);
-	assert_int_equal(l.n, 5);
-	static const char *const files[] = { "maps", "oom_score_adj", "smaps", "smaps_rollup",
-					     "status" };
-	for (int i = 0; i < 5; i++) {
+	assert_int_equal(l.n, 6);
+	static const char *const files[] = { "maps",  "oom_score",    "oom_score_adj",
+					     "smaps", "smaps_rollup", "status" };
+	for (int i = 0; i < 6; i++) {
 		assert_string_equal(l.v[i], files[i]);
 		assert_false(l.dir[i]);
 	}
@@ -626,6 +626,24 @@ static void test_oom_score_adj(void **state)
 	/* only the first 12 bytes count, as in Linux */
 	assert_int_equal(write_adj(m, pid, "000000000007xyz"), 0);
 	expect_adj(m, pid, "7\n");
+	/* oom_score: the badness on Linux's scale, (1000 + badness * 1000 /
+	 * totalpages) * 2 / 3; an idle task scores 2/3 of 1000 plus its
+	 * adj's share, -1000 makes it 0, 1000 the maximum, 1333 */
+	assert_int_equal(write_adj(m, pid, "0"), 0);
+	char *sc = read_proc(m, "/proc/%d/oom_score", pid);
+	assert_string_equal(sc, "666\n");
+	free(sc);
+	assert_int_equal(write_adj(m, pid, "-1000"), 0);
+	sc = read_proc(m, "/proc/%d/oom_score", pid);
+	assert_string_equal(sc, "0\n");
+	free(sc);
+	assert_int_equal(write_adj(m, pid, "1000"), 0);
+	sc = read_proc(m, "/proc/%d/oom_score", pid);
+	assert_string_equal(sc, "1333\n");
+	free(sc);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/oom_score", pid);
+	assert_int_equal(kmm_proc_write(m, path, "1", 1), -KMM_EACCES);
 	/* a fork inherits it */
 	assert_int_equal(write_adj(m, pid, "-300"), 0);
 	assert_int_equal(kmm_task_fork(t, "kid", &c), 0);

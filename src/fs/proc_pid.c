@@ -618,6 +618,14 @@ static void show_oom_score_adj(struct kmm_machine *m, const void *data, struct s
 		seq_buf_printf(sb, "%d\n", __atomic_load_n(&t->oom_score_adj, __ATOMIC_RELAXED));
 }
 
+static void show_oom_score(struct kmm_machine *m, const void *data, struct seq_buf *sb)
+{
+	struct kmm_task *t = node_task(m, data);
+
+	if (t)
+		seq_buf_printf(sb, "%lu\n", oom_score(t));
+}
+
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -666,6 +674,7 @@ struct pid_entry {
 /* sorted by name */
 static const struct pid_entry pid_entries[] = {
 	{ "maps", show_maps, NULL },
+	{ "oom_score", show_oom_score, NULL },
 	{ "oom_score_adj", show_oom_score_adj, write_oom_score_adj },
 	{ "smaps", show_smaps, NULL },
 	{ "smaps_rollup", show_smaps_rollup, NULL },

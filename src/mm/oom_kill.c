@@ -32,6 +32,18 @@ static unsigned long oom_totalpages(struct kmm_machine *m)
 	return atomic_load(&m->totalram_pages) + total;
 }
 
+unsigned long oom_score(struct kmm_task *t)
+{
+	unsigned long totalpages = oom_totalpages(t->machine);
+	long badness = oom_badness(t, totalpages);
+
+	/* proc_oom_score(): the badness scaled back to 0..1000 (2/3 of 1000 + it) */
+	if (badness == LONG_MIN || !totalpages)
+		return 0;
+	long points = (1000 + badness * 1000 / (long)totalpages) * 2 / 3;
+	return points > 0 ? (unsigned long)points : 0;
+}
+
 static void dump_tasks(struct kmm_machine *m)
 {
 	pr_info(m, "Tasks state (memory values in pages):");

@@ -430,6 +430,9 @@ unsigned handle_mm_fault(struct kmm_task *t, struct vm_area_struct *vma, uint64_
 typedef unsigned (*do_swap_page_fn)(struct vm_fault *vmf);
 void unmap_mapping_range(struct address_space *mapping, uint64_t holebegin, uint64_t holelen);
 void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);
+/* /proc/PID/oom_score: the OOM killer's badness of @t on the 0..1000 scale
+ * (src/mm/oom_kill.c) */
+unsigned long oom_score(struct kmm_task *t);
 /* unmap_vmas + free_pgtables for [start, end) of @vma list (munmap, exit) */
 int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
 /* Release a user page reference; frees the page when it was the last. */
