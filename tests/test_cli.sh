@@ -17,39 +17,8 @@ KMM=$1
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kmm-test-cli.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
-passed=0
-failed=0
-# Bound each run, so that a hang fails the test instead of stalling CTest.
-TIMEOUT=()
-if command -v timeout >/dev/null 2>&1; then
-	TIMEOUT=(timeout 120)
-fi
-
-ok() {
-	echo "ok: $1"
-	passed=$((passed + 1))
-}
-
-# fail WHAT REASON: print the reason and what the last run printed.
-fail() {
-	echo "FAIL: $1: $2" >&2
-	if [ -s "$TMP/out" ]; then
-		echo "  --- stdout (first 40 lines) ---" >&2
-		head -n 40 "$TMP/out" | sed 's/^/  | /' >&2
-	fi
-	if [ -s "$TMP/err" ]; then
-		echo "  --- stderr (first 40 lines) ---" >&2
-		head -n 40 "$TMP/err" | sed 's/^/  | /' >&2
-	fi
-	failed=$((failed + 1))
-}
-
-# run ARGS...: run kmm with stdin from /dev/null; sets $rc, output in
-# $TMP/out and $TMP/err.
-run() {
-	rc=0
-	"${TIMEOUT[@]}" "$KMM" "$@" </dev/null >"$TMP/out" 2>"$TMP/err" || rc=$?
-}
+# shellcheck source=cli_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cli_lib.sh"
 
 # Lines of $TMP/out between the N-th and (N+1)-th "--mark--" line.
 section() {

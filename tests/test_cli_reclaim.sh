@@ -21,38 +21,8 @@ trap 'rm -rf "$TMP"' EXIT
 # kmm names swap files by their absolute, symlink-free path
 TMPR=$(cd "$TMP" && pwd -P)
 
-passed=0
-failed=0
-TIMEOUT=()
-if command -v timeout >/dev/null 2>&1; then
-	TIMEOUT=(timeout 120)
-fi
-
-ok() {
-	echo "ok: $1"
-	passed=$((passed + 1))
-}
-
-# fail WHAT REASON: print the reason and what the last run printed.
-fail() {
-	echo "FAIL: $1: $2" >&2
-	if [ -s "$TMP/out" ]; then
-		echo "  --- stdout (first 60 lines) ---" >&2
-		head -n 60 "$TMP/out" | sed 's/^/  | /' >&2
-	fi
-	if [ -s "$TMP/err" ]; then
-		echo "  --- stderr (first 40 lines) ---" >&2
-		head -n 40 "$TMP/err" | sed 's/^/  | /' >&2
-	fi
-	failed=$((failed + 1))
-}
-
-# run ARGS...: run kmm with stdin from /dev/null; sets $rc, output in
-# $TMP/out and $TMP/err.
-run() {
-	rc=0
-	"${TIMEOUT[@]}" "$KMM" "$@" </dev/null >"$TMP/out" 2>"$TMP/err" || rc=$?
-}
+# shellcheck source=cli_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cli_lib.sh"
 
 # boot SCRIPT: run SCRIPT (one command per line) on a small machine.
 boot() {

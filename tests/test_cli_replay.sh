@@ -19,35 +19,9 @@ TRACES=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/shared/traces
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kmm-test-replay.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
-passed=0
-failed=0
-TIMEOUT=()
-if command -v timeout >/dev/null 2>&1; then
-	TIMEOUT=(timeout 300)
-fi
-
-ok() {
-	echo "ok: $1"
-	passed=$((passed + 1))
-}
-
-fail() {
-	echo "FAIL: $1: $2" >&2
-	if [ -s "$TMP/out" ]; then
-		echo "  --- stdout (first 40 lines) ---" >&2
-		head -n 40 "$TMP/out" | sed 's/^/  | /' >&2
-	fi
-	if [ -s "$TMP/err" ]; then
-		echo "  --- stderr (first 40 lines) ---" >&2
-		head -n 40 "$TMP/err" | sed 's/^/  | /' >&2
-	fi
-	failed=$((failed + 1))
-}
-
-run() {
-	rc=0
-	"${TIMEOUT[@]}" "$KMM" "$@" </dev/null >"$TMP/out" 2>"$TMP/err" || rc=$?
-}
+CLI_TIMEOUT=300
+# shellcheck source=cli_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cli_lib.sh"
 
 # le VALUE BYTES: VALUE little-endian in BYTES bytes, on stdout.
 le() {
