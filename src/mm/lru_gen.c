@@ -52,7 +52,7 @@ static void gen_account(struct kmm_machine *m, struct lruvec *lv, struct page *p
 {
 	/* meminfo: the youngest two generations count as active, as Linux */
 	enum lru_list lru = type ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON;
-	lv->nr_pages[lru] += (unsigned long)nr;
+	lru_size_add(lv, lru, nr);
 	mod_node_page_state(m, lv->pgdat, (enum node_stat_item)(NR_INACTIVE_ANON + lru), nr);
 	mod_zone_page_state(m, kmm_page_zone(m, page),
 			    (enum zone_stat_item)(NR_ZONE_INACTIVE_ANON + lru), nr);

@@ -196,6 +196,20 @@ static unsigned do_wp_page(struct vm_fault *vmf)
 	struct kmm_machine *m = mm->machine;
 	struct page *page = vm_normal_page(vma, vmf->address, vmf->orig_pte);
 
+	/*
+	 * Pin the page while the PTE still maps it: the PTE lock is not held
+	 * here (Linux calls do_wp_page with it), so reclaim may unmap and
+	 * free the page at any moment.
+	 */
+	if (page) {
+		spin_lock(vmf->ptl);
+		if (pte_read(vmf->pte) != vmf->orig_pte) {
+			spin_unlock(vmf->ptl);
+			return 0;
+		}
+		get_page(page);
+		spin_unlock(vmf->ptl);
+	}
 	if ((vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE)) {
 		/*
 		 * write-notify on a shared mapping: under the page lock (which
@@ -205,7 +219,6 @@ static unsigned do_wp_page(struct vm_fault *vmf)
 		 */
 		bool file = page && !PageAnon(page);
 		if (file) {
-			get_page(page);
 			lock_page(page);
 			if (!page->mapping) { /* truncated meanwhile: fault again */
 				unlock_page(page);
@@ -222,32 +235,29 @@ static unsigned do_wp_page(struct vm_fault *vmf)
 		if (file) {
 			set_page_dirty(page);
 			unlock_page(page);
-			put_user_page(m, page);
 		}
+		if (page)
+			put_user_page(m, page);
 		return 0;
 	}
 	if (page && PageAnon(page)) {
-		/* reuse: nobody else maps or holds it */
+		/* reuse: nobody else maps or holds it (the PTE's and our reference) */
 		spin_lock(vmf->ptl);
 		if (pte_read(vmf->pte) != vmf->orig_pte) {
 			spin_unlock(vmf->ptl);
+			put_user_page(m, page);
 			return 0;
 		}
-		if (page_mapcount(page) == 1 && page_ref_count(page) == 1) {
+		if (page_mapcount(page) == 1 && page_ref_count(page) == 2) {
 			pte_write(vmf->pte,
 				  maybe_mkwrite(vmf->orig_pte | _PAGE_DIRTY | _PAGE_ACCESSED, vma));
 			spin_unlock(vmf->ptl);
 			flush_tlb_page(mm, vmf->address);
+			put_user_page(m, page);
 			return 0;
 		}
-		get_page(page);
 		spin_unlock(vmf->ptl);
-		unsigned r = wp_page_copy(vmf, page);
-		put_user_page(m, page);
-		return r;
 	}
-	if (page)
-		get_page(page);
 	unsigned r = wp_page_copy(vmf, page);
 	if (page)
 		put_user_page(m, page);

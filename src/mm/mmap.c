@@ -369,6 +369,22 @@ void vma_link_file(struct vm_area_struct *vma)
 	up_write(&f->mapping.i_mmap_rwsem);
 }
 
+void vma_rmap_lock(struct vm_area_struct *vma)
+{
+	if (vma->vm_file)
+		down_write(&vma->vm_file->mapping.i_mmap_rwsem);
+	if (vma->anon_vma)
+		down_write(&vma->anon_vma->root->rwsem);
+}
+
+void vma_rmap_unlock(struct vm_area_struct *vma)
+{
+	if (vma->anon_vma)
+		up_write(&vma->anon_vma->root->rwsem);
+	if (vma->vm_file)
+		up_write(&vma->vm_file->mapping.i_mmap_rwsem);
+}
+
 void vma_unlink_file(struct vm_area_struct *vma)
 {
 	struct kmm_file *f = vma->vm_file;
@@ -477,19 +493,20 @@ int __split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
 	}
 	if (n->vm_file)
 		kmm_file_hold(n->vm_file);
+	/* n shares vma's anon_vma and file: one lock covers both */
+	vma_rmap_lock(vma);
 	if (new_below) {
 		n->vm_end = addr;
 		vma->vm_pgoff += (addr - vma->vm_start) >> KMM_PAGE_SHIFT;
 		vma->vm_start = addr;
-		vma_gap_update(vma);
-		vma_link(mm, n, vma->vm_prev);
 	} else {
 		n->vm_start = addr;
 		n->vm_pgoff += (addr - vma->vm_start) >> KMM_PAGE_SHIFT;
 		vma->vm_end = addr;
-		vma_gap_update(vma);
-		vma_link(mm, n, vma);
 	}
+	vma_rmap_unlock(vma);
+	vma_gap_update(vma);
+	vma_link(mm, n, new_below ? vma->vm_prev : vma);
 	vma_link_file(n);
 	return 0;
 }
@@ -526,7 +543,9 @@ static void vma_absorb(struct mm_struct *mm, struct vm_area_struct *keep,
 /* @b (right above @a, compatible) becomes part of @a. */
 void vma_merge_pair(struct mm_struct *mm, struct vm_area_struct *a, struct vm_area_struct *b)
 {
+	vma_rmap_lock(a);
 	a->vm_end = b->vm_end;
+	vma_rmap_unlock(a);
 	vma_absorb(mm, a, b);
 	vma_gap_update(a);
 }
@@ -558,17 +577,19 @@ struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *pr
 	     (next->anon_vma && prev->vm_pgoff + vma_pages(prev) + pglen != next->vm_pgoff)))
 		merge_next = false;
 	if (merge_prev) {
-		prev->vm_end = end;
-		if (merge_next) {
-			prev->vm_end = next->vm_end;
+		vma_rmap_lock(prev);
+		prev->vm_end = merge_next ? next->vm_end : end;
+		vma_rmap_unlock(prev);
+		if (merge_next)
 			vma_absorb(mm, prev, next);
-		}
 		vma_gap_update(prev);
 		return prev;
 	}
 	if (merge_next) {
+		vma_rmap_lock(next);
 		next->vm_start = addr;
 		next->vm_pgoff -= pglen;
+		vma_rmap_unlock(next);
 		vma_gap_update(next);
 		return next;
 	}
@@ -768,8 +789,6 @@ static void remove_vma(struct mm_struct *mm, struct vm_area_struct *vma)
 		filemap_write_and_wait_range(vma->vm_file, off,
 					     off + (vma->vm_end - vma->vm_start));
 	}
-	vma_unlink_file(vma);
-	unlink_anon_vmas(vma);
 	if (vma->vm_file)
 		kmm_file_put(vma->vm_file);
 	vm_area_free(vma);
@@ -819,6 +838,12 @@ int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len)
 	/* unmap_region: zap the pages, then free tables nobody else uses */
 	for (v = detached; v; v = v->vm_next)
 		zap_page_range(v, v->vm_start, v->vm_end);
+	/* free_pgtables(): hide the VMAs from rmap walkers (which hold only
+	 * the anon_vma or i_mmap lock) before their page tables go */
+	for (v = detached; v; v = v->vm_next) {
+		vma_unlink_file(v);
+		unlink_anon_vmas(v);
+	}
 	free_pgd_range(mm, start, end, prev ? prev->vm_end : 0, next ? next->vm_start : 0);
 	while (detached) {
 		v = detached;
@@ -903,8 +928,10 @@ int expand_stack(struct vm_area_struct *vma, uint64_t addr)
 		return -KMM_ENOMEM;
 	if (vma->vm_flags & VM_ACCOUNT)
 		mm->committed += (unsigned long)grow;
+	vma_rmap_lock(vma);
 	vma->vm_pgoff -= (unsigned long)grow;
 	vma->vm_start = addr;
+	vma_rmap_unlock(vma);
 	vma_gap_update(vma);
 	vm_stat_account(mm, vma->vm_flags, grow);
 	return 0;

@@ -142,7 +142,7 @@ int vma_modify_range(struct mm_struct *mm, uint64_t start, uint64_t end,
 				mm->locked_vm += (unsigned long)npages;
 			if (!(newflags & VM_LOCKED) && (old & VM_LOCKED))
 				mm->locked_vm -= (unsigned long)npages;
-			v->vm_flags = newflags;
+			__atomic_store_n(&v->vm_flags, newflags, __ATOMIC_RELAXED);
 			pteval_t prot = vma_prot_for(v);
 			if (prot != v->vm_page_prot || ((old ^ newflags) & VM_ACCESS_FLAGS)) {
 				v->vm_page_prot = prot;

@@ -170,7 +170,9 @@ long kmm_mremap(struct kmm_task *t, uint64_t old_addr, uint64_t old_len, uint64_
 		}
 		if (vma->vm_flags & VM_ACCOUNT)
 			mm->committed += (unsigned long)delta;
+		vma_rmap_lock(vma);
 		vma->vm_end = old_addr + new_len;
+		vma_rmap_unlock(vma);
 		mm->total_vm += (unsigned long)delta;
 		if (vma->vm_flags & VM_LOCKED) {
 			mm->locked_vm += (unsigned long)delta;

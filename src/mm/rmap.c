@@ -323,7 +323,7 @@ static bool referenced_one(struct page *page, struct vm_area_struct *vma, uint64
 		/* the TLB may cache A=1: flush so the next access sets it again */
 		flush_tlb_page(vma->vm_mm, addr);
 		ra->referenced++;
-		ra->vm_flags |= vma->vm_flags;
+		ra->vm_flags |= __atomic_load_n(&vma->vm_flags, __ATOMIC_RELAXED);
 	}
 	return true;
 }
@@ -346,7 +346,7 @@ int page_referenced(struct kmm_machine *m, struct page *page, unsigned long *vm_
 static bool mkclean_one(struct page *page, struct vm_area_struct *vma, uint64_t addr, void *arg)
 {
 	int *cleaned = arg;
-	if (!(vma->vm_flags & VM_SHARED))
+	if (!(__atomic_load_n(&vma->vm_flags, __ATOMIC_RELAXED) & VM_SHARED))
 		return true;
 	kmm_spinlock_t *ptl;
 	pteval_t *pte = page_vma_mapped(page, vma, addr, &ptl);
@@ -376,7 +376,7 @@ static bool unmap_one(struct page *page, struct vm_area_struct *vma, uint64_t ad
 {
 	(void)arg;
 	struct kmm_machine *m = vma->vm_mm->machine;
-	if (vma->vm_flags & VM_LOCKED)
+	if (__atomic_load_n(&vma->vm_flags, __ATOMIC_RELAXED) & VM_LOCKED)
 		return false; /* mlocked: reclaim must not unmap it */
 	kmm_spinlock_t *ptl;
 	pteval_t *pte = page_vma_mapped(page, vma, addr, &ptl);

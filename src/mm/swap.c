@@ -36,7 +36,7 @@ static inline struct lruvec *page_lruvec(struct kmm_machine *m, struct page *pag
 static void lru_account(struct kmm_machine *m, struct lruvec *lv, struct page *page,
 			enum lru_list lru, long nr)
 {
-	lv->nr_pages[lru] += (unsigned long)nr;
+	lru_size_add(lv, lru, nr);
 	mod_node_page_state(m, lv->pgdat, (enum node_stat_item)(NR_INACTIVE_ANON + lru), nr);
 	mod_zone_page_state(m, kmm_page_zone(m, page),
 			    (enum zone_stat_item)(NR_ZONE_INACTIVE_ANON + lru), nr);

@@ -156,7 +156,8 @@ struct anon_vma_chain {
 
 static inline bool PageAnon(const struct page *p)
 {
-	return ((uintptr_t)p->mapping & PAGE_MAPPING_ANON) != 0;
+	/* read without the page lock while the cache may clear it */
+	return ((uintptr_t)__atomic_load_n(&p->mapping, __ATOMIC_RELAXED) & PAGE_MAPPING_ANON) != 0;
 }
 static inline struct anon_vma *page_anon_vma(const struct page *p)
 {
@@ -347,6 +348,11 @@ unsigned long kmm_vm_commit_limit_pages(struct kmm_machine *m); /* CommitLimit *
 int expand_stack(struct vm_area_struct *vma, uint64_t addr);
 void vma_link_file(struct vm_area_struct *vma);
 void vma_unlink_file(struct vm_area_struct *vma);
+/* Around changes of vm_start, vm_end or vm_pgoff of a VMA rmap walkers may
+ * visit (vma_prepare/vma_complete): its file's i_mmap_rwsem and its
+ * anon_vma root's rwsem, for writing. */
+void vma_rmap_lock(struct vm_area_struct *vma);
+void vma_rmap_unlock(struct vm_area_struct *vma);
 /* Check the tree, list and gaps of @mm; returns NULL or what is wrong. */
 const char *validate_mm(struct mm_struct *mm);
 /* Fault in [start, end) (MAP_POPULATE, mlock): 0 or -errno. */

@@ -197,6 +197,18 @@ static unsigned long shrink_folio_list(struct kmm_machine *m, struct list_head *
 		struct page *page = list_first_entry(list, struct page, lru);
 		list_del(&page->lru);
 		bool locked = false;
+		/*
+		 * Anonymous pages are reclaimed under the page lock, as Linux's
+		 * folio_trylock(): add_to_swap, try_to_unmap and the removal from
+		 * the swap cache change page->private and PG_swapcache, which
+		 * do_swap_page, swapoff and free_swap_cache check under it.
+		 * (Page-cache pages: filemap_remove_page_reclaim locks them.)
+		 */
+		bool plocked = PageAnon(page) && PageSwapBacked(page);
+		if (plocked && !trylock_page(page)) {
+			plocked = false;
+			goto keep;
+		}
 		if (PageUnevictable(page) || PageWriteback(page))
 			goto keep;
 		switch (check_references(m, page, &locked)) {
@@ -258,6 +270,8 @@ static unsigned long shrink_folio_list(struct kmm_machine *m, struct list_head *
 				goto keep;
 		}
 free_it:
+		if (plocked)
+			unlock_page(page);
 		ClearPageActive(page);
 		kmm_clear_page_flag(page, PG_workingset);
 		put_user_page(m, page);
@@ -272,6 +286,8 @@ activate:
 			count_vm_events(m, PGACTIVATE, 1);
 		}
 keep:
+		if (plocked)
+			unlock_page(page);
 		list_add(&page->lru, ret);
 	}
 	return reclaimed;
@@ -325,7 +341,7 @@ static unsigned long int_sqrt(unsigned long x)
 /* inactive_is_low: the active list has grown beyond ratio x the inactive one */
 static bool inactive_is_low(struct lruvec *lv, enum lru_list inactive)
 {
-	unsigned long in = lv->nr_pages[inactive], act = lv->nr_pages[inactive + 1];
+	unsigned long in = lru_size(lv, inactive), act = lru_size(lv, inactive + 1);
 	unsigned long gb = (in + act) >> (30 - KMM_PAGE_SHIFT);
 	unsigned long ratio = gb ? int_sqrt(10 * gb) : 1;
 	return in * ratio < act;
@@ -338,14 +354,14 @@ static void shrink_lruvec(struct kmm_machine *m, struct lruvec *lv, struct scan_
 	bool scan_anon = sc->may_swap && swap_has_room(m) && swappiness > 0;
 	unsigned long ap = (unsigned long)swappiness, fp = 200 - (unsigned long)swappiness;
 	/* no file pages worth scanning: anon alone (and the reverse) */
-	unsigned long file = lv->nr_pages[LRU_INACTIVE_FILE] + lv->nr_pages[LRU_ACTIVE_FILE];
+	unsigned long file = lru_size(lv, LRU_INACTIVE_FILE) + lru_size(lv, LRU_ACTIVE_FILE);
 	if (file < SWAP_CLUSTER_MAX && scan_anon)
 		fp = 0;
 	for (enum lru_list l = LRU_INACTIVE_ANON; l <= LRU_ACTIVE_FILE; l++) {
 		bool anon = l <= LRU_ACTIVE_ANON;
 		if (anon && !scan_anon)
 			continue;
-		unsigned long size = lv->nr_pages[l];
+		unsigned long size = lru_size(lv, l);
 		unsigned long scan = size >> sc->priority;
 		if (!scan && size)
 			scan = size < SWAP_CLUSTER_MAX ? size : SWAP_CLUSTER_MAX;

@@ -93,6 +93,18 @@ static inline struct lruvec *node_lruvec(pg_data_t *pgdat)
 	return (struct lruvec *)pgdat->lruvec;
 }
 
+/* A list's size, read without lru_lock (a snapshot, as Linux's
+ * lruvec_lru_size()); changed only under lru_lock. */
+static inline unsigned long lru_size(const struct lruvec *lv, enum lru_list l)
+{
+	return __atomic_load_n(&lv->nr_pages[l], __ATOMIC_RELAXED);
+}
+
+static inline void lru_size_add(struct lruvec *lv, enum lru_list l, long nr)
+{
+	__atomic_store_n(&lv->nr_pages[l], lv->nr_pages[l] + (unsigned long)nr, __ATOMIC_RELAXED);
+}
+
 static inline bool page_is_file_lru(const struct page *page)
 {
 	return !PageSwapBacked(page);

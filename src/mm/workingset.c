@@ -66,14 +66,14 @@ void workingset_refault(struct kmm_machine *m, struct page *page, void *shadow)
 	unsigned long distance = (now - eviction) & mask;
 	mod_node_page_state(m, lv->pgdat, file ? WORKINGSET_REFAULT_FILE : WORKINGSET_REFAULT_ANON,
 			    1);
-	lv->refaults[file] += 1;
+	__atomic_fetch_add(&lv->refaults[file], 1, __ATOMIC_RELAXED);
 	/* what could have held it: the active lists (and inactive file when
 	 * anon is being reclaimed too, as Linux's workingset_test_recent) */
-	unsigned long ws = lv->nr_pages[LRU_ACTIVE_FILE] + lv->nr_pages[LRU_ACTIVE_ANON];
+	unsigned long ws = lru_size(lv, LRU_ACTIVE_FILE) + lru_size(lv, LRU_ACTIVE_ANON);
 	if (!file)
-		ws += lv->nr_pages[LRU_INACTIVE_FILE];
+		ws += lru_size(lv, LRU_INACTIVE_FILE);
 	else
-		ws += lv->nr_pages[LRU_INACTIVE_ANON];
+		ws += lru_size(lv, LRU_INACTIVE_ANON);
 	if (distance > ws)
 		return;
 	SetPageActive(page);
