@@ -207,4 +207,20 @@ static inline long check_invariants(struct kmm_machine *m, bool merged)
 	return total;
 }
 
+/* A scratch directory for host files (swap files, mapped files): made by
+ * a cmocka group setup, removed with what is in it by the teardown. */
+static inline int kmm_test_mkdtemp(char *dir, size_t size, const char *prefix)
+{
+	snprintf(dir, size, "/tmp/%sXXXXXX", prefix);
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static inline int kmm_test_rmtree(const char *dir)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 #endif /* KMM_TEST_H */

@@ -974,17 +974,13 @@ static void test_fork_children_killed(void **state)
 static int group_setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/kmm-oom-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return kmm_test_mkdtemp(tmpdir, sizeof(tmpdir), "kmm-oom-");
 }
 
 static int group_teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return kmm_test_rmtree(tmpdir);
 }
 
 int main(void)

@@ -1157,17 +1157,13 @@ static void test_swapoff(void **state)
 static int group_setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/kmm_swap_XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return kmm_test_mkdtemp(tmpdir, sizeof(tmpdir), "kmm_swap_");
 }
 
 static int group_teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return kmm_test_rmtree(tmpdir);
 }
 
 int main(void)
