@@ -116,8 +116,20 @@ void kmm_port_wake(atomic_uint *addr, int n);
  * CPU-slot binding).  Returns the address of the calling thread's slot.
  */
 #ifdef KMM_PORT_INLINE_TLS
-/* Hosts with C11 thread-local storage: the slot is a variable, no call. */
+/*
+ * Hosts with C11 thread-local storage: the slot is a variable, no call.
+ * Initial-exec: the library is position-independent, and the default
+ * model there (general dynamic) is a call to __tls_get_addr in the
+ * compiler's eyes, so every fast path that reads the slot would keep its
+ * values in callee-saved registers (pushed and popped on every call).
+ * The library is loaded with the program or LD_PRELOADed, never
+ * dlopen()ed late, so the slot fits the static TLS block.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+extern _Thread_local void *kmm_port_tls __attribute__((tls_model("initial-exec")));
+#else
 extern _Thread_local void *kmm_port_tls;
+#endif
 static inline void **kmm_port_tls_slot(void)
 {
 	return &kmm_port_tls;

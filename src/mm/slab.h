@@ -35,22 +35,8 @@
 #ifndef KMM_SRC_MM_SLAB_H
 #define KMM_SRC_MM_SLAB_H
 
-/*
- * The CPU-slot binding in the initial-exec TLS model: with -fPIC the
- * default (general dynamic) is a call to __tls_get_addr, and a call in
- * the fast paths makes the compiler keep their values in callee-saved
- * registers (pushed and popped on every alloc and free).  Declared
- * before and after port.h: clang takes the model from the first
- * declaration, gcc from the last.
- */
-#ifdef KMM_PORT_INLINE_TLS
-extern _Thread_local void *kmm_port_tls __attribute__((tls_model("initial-exec")));
-#endif
 #include "internal.h"
 #include "kmm/slab.h"
-#ifdef KMM_PORT_INLINE_TLS
-extern _Thread_local void *kmm_port_tls __attribute__((tls_model("initial-exec")));
-#endif
 
 enum slab_state { SLAB_DOWN, SLAB_PARTIAL, SLAB_UP };
 
