@@ -326,6 +326,30 @@ static void test_misuse_reports(void **state)
 	void *big = kmm_kmalloc(m, 40000, GFP_KERNEL);
 	kmm_kfree(m, (char *)big + 4096);
 	kmm_kfree(m, big);
+	/* kfree finds an object's slab from any of the slab's frames: an
+	 * interior pointer in a later page of a multi-page slab is refused */
+	struct kmem_cache *k8 = kmm_kmem_cache_find(m, "kmalloc-8k");
+	assert_non_null(k8);
+	assert_true(k8->order > 0);
+	void *eight = kmm_kmalloc(m, 8192, GFP_KERNEL);
+	logcap_clear(&cap);
+	kmm_kfree(m, (char *)eight + 4096);
+	assert_true(logcap_has(&cap, "BUG kmalloc-8k (Not tainted): Invalid object pointer"));
+	assert_int_equal(kmm_ksize(m, eight), 8192);
+	kmm_kfree(m, eight);
+	/* an object whose slab went back to the buddy: kfree no longer finds
+	 * a slab there (the pfn map was cleared), and reports the pointer */
+	struct kmem_cache *lone =
+		kmm_kmem_cache_create(m, "pfnmap_lone", 512, 0, SLAB_NO_MERGE, NULL, NULL);
+	void *gone = kmm_kmem_cache_alloc(lone, GFP_KERNEL);
+	assert_ptr_equal(virt_to_slab(m, gone)->slab_cache, lone);
+	kmm_kfree(m, gone); /* kfree of a kmem_cache object is fine */
+	kmm_kmem_cache_shrink(lone);
+	assert_null(virt_to_slab(m, gone));
+	logcap_clear(&cap);
+	kmm_kfree(m, gone);
+	assert_true(logcap_has(&cap, "kfree of a pointer kmalloc did not return"));
+	kmm_kmem_cache_destroy(lone);
 	assert_int_equal(atomic_load(&m->nr_bad_pages), 0);
 	assert_int_equal(kmm_slab_validate(a), 0);
 	assert_int_equal(kmm_slab_validate(b), 0);

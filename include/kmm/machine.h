@@ -198,6 +198,13 @@ struct kmm_slab_state {
 	kmm_spinlock_t lock;	       /* slab_mutex: the cache list, merging */
 	struct list_head caches;       /* every kmem_cache, newest last */
 	struct kmem_cache *kmem_cache; /* the cache of caches */
+	/*
+	 * [max_pfn]: the slab (head struct page) each page frame belongs to,
+	 * 0 for frames outside any slab.  kfree() finds an object's slab with
+	 * one load instead of section, struct page and compound head.
+	 */
+	atomic_uintptr_t *pfn_slab;
+	size_t pfn_slab_bytes;
 	struct kmem_cache *kmalloc_caches[NR_KMALLOC_TYPES][14];
 	int state;				/* DOWN, PARTIAL (no CPU arrays yet), UP */
 	unsigned debug_flags;			/* slab_debug= flags (SLAB_* debug bits) */

@@ -142,7 +142,9 @@ int kmm_machine_boot(const char *cmdline, const struct kmm_boot_opts *opts,
 	setup_per_zone_lowmem_reserve(m);
 	setup_per_zone_wmarks(m); /* totalreserve_pages needs the reserves */
 	vmstat_init(m);
-	kmem_cache_init(m);
+	ret = kmem_cache_init(m);
+	if (ret)
+		return boot_fail(m, ret, err, errlen, "slab");
 	/* tasks, init_mm, the zero page, per-CPU MMUs, page cache + flusher */
 	ret = vm_init(m);
 	if (ret)
@@ -171,6 +173,8 @@ void kmm_machine_shutdown(struct kmm_machine *m)
 	void **slot = kmm_port_tls_slot();
 	if (m->cpus && *slot >= (void *)m->cpus && *slot < (void *)(m->cpus + m->nr_cpu_ids))
 		*slot = NULL;
+	if (m->slab.pfn_slab)
+		kmm_port_mem_release(m->slab.pfn_slab, m->slab.pfn_slab_bytes);
 	if (m->ram)
 		kmm_port_mem_release(m->ram, m->ram_bytes);
 	kmm_port_mem_release(m->self_alloc, m->self_bytes);

@@ -176,7 +176,7 @@ int kmm_slab_cache_setup(struct kmem_cache *s, const char *name, unsigned int si
 	struct kmm_machine *m = s->machine;
 	s->ram = m->ram;
 	s->ram_bytes = m->ram_bytes;
-	s->mem_section = m->mem_section;
+	s->pfn_slab = m->slab.pfn_slab;
 	kmm_strlcpy(s->name, name, sizeof(s->name));
 	s->object_size = size;
 	s->flags = flags;
@@ -264,6 +264,14 @@ static inline struct kmem_cache_node *slab_node(struct kmem_cache *s, struct sla
 
 /* ---- growing and freeing slabs ------------------------------------------------- */
 
+/* Point the pfn map entries of a slab's 2^order frames at @slab (0: clear). */
+static void slab_map_set(struct kmm_machine *m, struct page *page, unsigned order, uintptr_t slab)
+{
+	kmm_pfn_t pfn = kmm_page_to_pfn(m, page);
+	for (kmm_pfn_t i = 0; i < (1UL << order); i++)
+		atomic_store_explicit(&m->slab.pfn_slab[pfn + i], slab, memory_order_relaxed);
+}
+
 static inline uint16_t fl_get(const struct kmem_cache *s, struct slab_mgmt *mg, unsigned i)
 {
 	return (uint16_t)(slab_freelist(s, mg)[i] ^ s->secret16);
@@ -339,6 +347,7 @@ static struct slab *cache_grow(struct kmem_cache *s, gfp_t gfp, int nid)
 			s->ctor((unsigned char *)slot + s->obj_offset);
 	}
 	SetPageSlab(page);
+	slab_map_set(m, page, s->order, (uintptr_t)slab);
 	mod_node_page_state(m, NODE_DATA(m, nid),
 			    (s->flags & SLAB_RECLAIM_ACCOUNT) ? NR_SLAB_RECLAIMABLE_B :
 								NR_SLAB_UNRECLAIMABLE_B,
@@ -361,6 +370,7 @@ static void slab_destroy(struct kmem_cache *s, struct slab *slab)
 			    -(long)(KMM_PAGE_SIZE << s->order));
 	struct slab_mgmt *mg = slab->mgmt;
 	mg->check = 0; /* a stale block must never pass the check again */
+	slab_map_set(m, page, s->order, 0);
 	ClearPageSlab(page);
 	slab->slab_cache = NULL;
 	slab->s_mem = NULL;
@@ -1060,7 +1070,7 @@ static __attribute__((noinline)) void cache_free_bad(struct kmem_cache *s, struc
  */
 static __attribute__((noinline)) void cache_free_general(struct kmem_cache *s, void *obj)
 {
-	struct slab *slab = ___virt_to_slab(s->ram, s->ram_bytes, s->mem_section, obj);
+	struct slab *slab = ___virt_to_slab(s->ram, s->ram_bytes, s->pfn_slab, obj);
 	if (likely(slab && slab->slab_cache == s)) {
 		slab_free_fast(s, slab, obj);
 		return;
@@ -1283,6 +1293,17 @@ void kmm_get_slabinfo(struct kmem_cache *s, struct slabinfo *si)
 	si->cpu_cached += si->shared_avail;
 }
 
+/* Does the pfn map name @slab for each of its frames? */
+static bool slab_map_covers(struct kmm_machine *m, struct kmem_cache *s, struct slab *slab)
+{
+	kmm_pfn_t pfn = kmm_page_to_pfn(m, slab_page(slab));
+	for (kmm_pfn_t i = 0; i < (1UL << s->order); i++)
+		if (atomic_load_explicit(&m->slab.pfn_slab[pfn + i], memory_order_relaxed) !=
+		    (uintptr_t)slab)
+			return false;
+	return true;
+}
+
 unsigned long kmm_slab_validate(struct kmem_cache *s)
 {
 	struct kmm_machine *m = s->machine;
@@ -1299,7 +1320,7 @@ unsigned long kmm_slab_validate(struct kmem_cache *s)
 				struct slab_mgmt *mg = slab->mgmt;
 				atomic_uchar *st = slab_states(s, mg);
 				bool ok = PageSlab(slab_page(slab)) && slab->slab_cache == s &&
-					  mg->active <= s->num;
+					  mg->active <= s->num && slab_map_covers(m, s, slab);
 				unsigned nfree = 0;
 				for (unsigned i = 0; ok && i < s->num; i++)
 					nfree += atomic_load(&st[i]) == OBJ_FREE;

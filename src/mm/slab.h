@@ -136,7 +136,7 @@ struct kmem_cache {
 	/* copies of the machine's memory map: one load less on every path */
 	unsigned char *ram;
 	size_t ram_bytes;
-	const struct mem_section *mem_section;
+	atomic_uintptr_t *pfn_slab;
 	char name[32];
 	unsigned int object_size; /* what the creator asked for */
 	unsigned int size;	  /* slot stride, debug metadata included */
@@ -209,31 +209,22 @@ static inline void *obj_reveal(const struct kmem_cache *s, uintptr_t v)
 
 /* ======== mm/slab.c ======== */
 /*
- * The slab an address belongs to, or NULL.  Checked without wild reads:
- * the address must be in RAM and its struct page inside a mem_map
- * (sections not present have lo == hi == 0).
+ * The slab an address belongs to, or NULL: one load from the pfn map
+ * (maintained by cache_grow and slab_destroy next to PG_slab), after the
+ * address is checked to be in RAM.
  */
 static inline struct slab *___virt_to_slab(const unsigned char *ram, size_t ram_bytes,
-					   const struct mem_section *sections, const void *addr)
+					   atomic_uintptr_t *pfn_slab, const void *addr)
 {
 	uintptr_t off = (uintptr_t)addr - (uintptr_t)ram;
 	if (unlikely(off >= ram_bytes))
 		return NULL;
-	kmm_pfn_t pfn = off >> KMM_PAGE_SHIFT;
-	const struct mem_section *ms = &sections[pfn >> KMM_PFN_SECTION_SHIFT];
-	uint32_t o = (uint32_t)(pfn & (KMM_PAGES_PER_SECTION - 1));
-	if (unlikely(o - ms->lo >= ms->hi - ms->lo))
-		return NULL;
-	struct page *page =
-		(struct page *)(ms->section_mem_map + (uintptr_t)pfn * sizeof(struct page));
-	page = compound_head(page);
-	if (unlikely(!PageSlab(page)))
-		return NULL;
-	return page_slab(page);
+	return (struct slab *)atomic_load_explicit(&pfn_slab[off >> KMM_PAGE_SHIFT],
+						   memory_order_relaxed);
 }
 static inline struct slab *__virt_to_slab(const struct kmm_machine *m, const void *addr)
 {
-	return ___virt_to_slab(m->ram, m->ram_bytes, m->mem_section, addr);
+	return ___virt_to_slab(m->ram, m->ram_bytes, m->slab.pfn_slab, addr);
 }
 struct slab *virt_to_slab(struct kmm_machine *m, const void *addr);
 /*
@@ -304,7 +295,8 @@ static inline int kmalloc_type(gfp_t gfp)
 }
 void *kmalloc_slowpath(struct kmm_machine *m, size_t size, gfp_t gfp, unsigned long caller);
 void kfree_large(struct kmm_machine *m, const void *p, unsigned long caller);
-void kmem_cache_init(struct kmm_machine *m);
+/* 0, or -KMM_ENOMEM if the pfn map cannot be reserved. */
+int kmem_cache_init(struct kmm_machine *m);
 struct kmem_cache *kmalloc_slab(struct kmm_machine *m, size_t size, gfp_t gfp);
 #define ZERO_SIZE_PTR ((void *)16)
 #define ZERO_OR_NULL_PTR(x) ((uintptr_t)(x) <= (uintptr_t)ZERO_SIZE_PTR)

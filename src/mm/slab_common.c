@@ -587,9 +587,17 @@ static struct kmem_cache *create_boot_cache(struct kmm_machine *m, const char *n
 	return s;
 }
 
-void kmem_cache_init(struct kmm_machine *m)
+int kmem_cache_init(struct kmm_machine *m)
 {
 	struct kmm_slab_state *st = &m->slab;
+	/* host memory, zero until written: untouched parts cost nothing */
+	st->pfn_slab_bytes =
+		KMM_ALIGN_UP((size_t)m->max_pfn * sizeof(*st->pfn_slab), (size_t)KMM_PAGE_SIZE);
+	int ret = kmm_port_mem_reserve(st->pfn_slab_bytes, (void **)&st->pfn_slab);
+	if (ret) {
+		st->pfn_slab = NULL;
+		return ret;
+	}
 	spin_lock_init(&st->lock);
 	INIT_LIST_HEAD(&st->caches);
 	atomic_store(&st->rng, kmm_port_time_ns() ^ (uintptr_t)m ^ 0x853c49e6748fea9bULL);
@@ -633,6 +641,7 @@ void kmem_cache_init(struct kmm_machine *m)
 	}
 	pr_info(m, "SLUB: HWalign=64, Order=0-%d, MinObjects=0, CPUs=%d, Nodes=%d",
 		PAGE_ALLOC_COSTLY_ORDER, m->nr_cpu_ids, m->nr_node_ids);
+	return 0;
 }
 
 /* slab_debug=[FZPUT][,cache,...] (also slub_debug=) */
