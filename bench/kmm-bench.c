@@ -849,6 +849,8 @@ static size_t note_target(char *notes, size_t size, size_t n, const char *label,
  * ("best") and to glibc, kmm's and the fastest peer's peak_kb, and, for the
  * timing pass, PASS/MISS per target:
  *   floorNx  kmm/floor <= the case's floor_target (where it has one)
+ *   floor-callNx  the same against the out-of-line floor, where the case
+ *            has one
  *   glibc    kmm no slower than glibc
  *   best     kmm within 10 % of the fastest peer, or ahead of it
  *   mem      kmm's peak_kb no higher than the fastest peer's
@@ -917,6 +919,14 @@ static void print_peer_table(bool ir)
 				snprintf(label, sizeof(label), "floor%gx", c->floor_target);
 				n = note_target(notes, sizeof(notes), n, label,
 						k->value <= c->floor_target * f->value);
+			}
+			const struct result *fc =
+				find_result(x->suite, c->name, "floor-call", x->threads, ir);
+			if (c->floor_target > 0 && fc && !fc->skipped && fc->value > 0) {
+				char label[32];
+				snprintf(label, sizeof(label), "floor-call%gx", c->floor_target);
+				n = note_target(notes, sizeof(notes), n, label,
+						k->value <= c->floor_target * fc->value);
 			}
 			if (g && !g->skipped)
 				n = note_target(notes, sizeof(notes), n, "glibc",

@@ -44,6 +44,9 @@
  *             run by the harness thread, shared by the threads, destroyed at
  *             the end) for the first three cases; kmm_kmalloc/kmm_kfree for
  *             the kmalloc cases.  GFP_KERNEL throughout.
+ *   floor-call  (pair64 only) the floor's freelist behind two out-of-line
+ *             calls, as kmm's functions and the peers are called; its
+ *             target is reported as floor-call3x next to floor3x.
  *   floor     per thread, no locks: an intrusive LIFO freelist per size
  *             class, carved from a host arena (64 bytes; for kmalloc_mixed
  *             the kmalloc classes 8 16 32 64 96 128 192 256 512 1024; for
@@ -849,6 +852,29 @@ static void floor_pair_run(struct bench_thread *t, uint64_t ops)
 {
 	t->failures += wl_pair(t->priv, ops, floor_obj_alloc, floor_obj_free);
 }
+/*
+ * floor-call: the same freelist behind two out-of-line calls, the way
+ * kmm's exported functions (and every peer, through its pointers) are
+ * called.  noipa keeps gcc from using what it knows of the callee's
+ * registers at the call site; clang does no such thing.
+ */
+#if defined(__clang__)
+#define FLOOR_OUT_OF_LINE __attribute__((noinline))
+#else
+#define FLOOR_OUT_OF_LINE __attribute__((noinline, noipa))
+#endif
+static FLOOR_OUT_OF_LINE void *floor_call_alloc(struct slab_thread *st, size_t size)
+{
+	return floor_obj_alloc(st, size);
+}
+static FLOOR_OUT_OF_LINE void floor_call_free(struct slab_thread *st, void *p, size_t size)
+{
+	floor_obj_free(st, p, size);
+}
+static void floor_call_pair_run(struct bench_thread *t, uint64_t ops)
+{
+	t->failures += wl_pair(t->priv, ops, floor_call_alloc, floor_call_free);
+}
 static void peer_pair_run(struct bench_thread *t, uint64_t ops)
 {
 	t->failures += wl_pair(t->priv, ops, peer_alloc, peer_free);
@@ -970,8 +996,8 @@ static void peer_large_run(struct bench_thread *t, uint64_t ops)
 					       .teardown = slab_teardown, \
 					       .prepare = pr,             \
 					       .release = slab_release }
-/* kmm, floor and the four peers of one case, in table order */
-#define SLAB_CASE(c, kmm_su, kmm_ru, kmm_pr, fl_su, fl_ru, pe_su, pe_ru, pr, ...)                \
+/* kmm, floor and the four peers of one case, in table order (then @extra, or NULL) */
+#define SLAB_CASE_X(c, kmm_su, kmm_ru, kmm_pr, fl_su, fl_ru, pe_su, pe_ru, pr, extra, ...)       \
 	KMM_IMPL(kmm_##c, kmm_su, kmm_ru, kmm_pr);                                               \
 	FLOOR_IMPL(floor_##c, fl_su, fl_ru, pr);                                                 \
 	PEER_IMPL(glibc_##c, "glibc", NULL, pe_su, pe_ru, pr);                                   \
@@ -981,12 +1007,21 @@ static void peer_large_run(struct bench_thread *t, uint64_t ops)
 	static const struct bench_case case_##c = { .name = #c,                                  \
 						    .impls = { &kmm_##c, &floor_##c, &glibc_##c, \
 							       &jemalloc_##c, &mimalloc_##c,     \
-							       &tcmalloc_##c },                  \
+							       &tcmalloc_##c, extra },           \
 						    __VA_ARGS__ }
+#define SLAB_CASE(c, kmm_su, kmm_ru, kmm_pr, fl_su, fl_ru, pe_su, pe_ru, pr, ...) \
+	SLAB_CASE_X(c, kmm_su, kmm_ru, kmm_pr, fl_su, fl_ru, pe_su, pe_ru, pr, NULL, __VA_ARGS__)
 
-SLAB_CASE(pair64, kmm_pair_setup, kmm_pair_run, kmm_obj_prepare, floor_pair_setup, floor_pair_run,
-	  peer_obj_setup, peer_pair_run, NULL, .op = "64-byte alloc+free pair", .granule = 1,
-	  .callgrind_ops = 100000, .floor_target = 3.0);
+static const struct bench_impl floor_call_pair64 = { .name = "floor-call",
+						     .setup = floor_pair_setup,
+						     .run = floor_call_pair_run,
+						     .teardown = slab_teardown,
+						     .release = slab_release };
+
+SLAB_CASE_X(pair64, kmm_pair_setup, kmm_pair_run, kmm_obj_prepare, floor_pair_setup, floor_pair_run,
+	    peer_obj_setup, peer_pair_run, NULL, &floor_call_pair64,
+	    .op = "64-byte alloc+free pair", .granule = 1, .callgrind_ops = 100000,
+	    .floor_target = 3.0);
 
 SLAB_CASE(bulk128, kmm_pair_setup, kmm_bulk_run, kmm_obj_prepare, floor_pair_setup, floor_bulk_run,
 	  peer_obj_setup, peer_bulk_run, NULL, .op = "64-byte object (alloc+free), 128 at a time",
