@@ -101,6 +101,9 @@ struct kmm_cpu {
 	_Atomic(struct kmm_machine *) fast;
 	int id;
 	int node;
+	/* byte offset of this slot's struct kmem_cache_cpu from any cache
+	 * (set by kmem_cache_init): the slab fast paths' one add */
+	unsigned long slab_cpu_off;
 	/* software MMU (src/mm/tlb.c): this slot's TLB, and the access
 	 * sequence (odd while the slot is inside a translated access) that
 	 * TLB shoot-downs wait on */

@@ -189,7 +189,7 @@ static inline uint16_t *slab_freelist(const struct kmem_cache *s, struct slab_mg
 #define KMEM_CACHE_CPU_OFF KMM_ALIGN_UP(sizeof(struct kmem_cache), (size_t)64)
 static inline struct kmem_cache_cpu *cache_cpu(const struct kmem_cache *s, const struct kmm_cpu *c)
 {
-	return (struct kmem_cache_cpu *)((uintptr_t)s + KMEM_CACHE_CPU_OFF) + c->id;
+	return (struct kmem_cache_cpu *)((uintptr_t)s + c->slab_cpu_off);
 }
 
 static inline bool slab_debug_on(const struct kmem_cache *s)

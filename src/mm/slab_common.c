@@ -590,6 +590,8 @@ static struct kmem_cache *create_boot_cache(struct kmm_machine *m, const char *n
 int kmem_cache_init(struct kmm_machine *m)
 {
 	struct kmm_slab_state *st = &m->slab;
+	for (int i = 0; i < m->nr_cpu_ids; i++)
+		m->cpus[i].slab_cpu_off = KMEM_CACHE_CPU_OFF + i * sizeof(struct kmem_cache_cpu);
 	/* host memory, zero until written: untouched parts cost nothing */
 	st->pfn_slab_bytes =
 		KMM_ALIGN_UP((size_t)m->max_pfn * sizeof(*st->pfn_slab), (size_t)KMM_PAGE_SIZE);
