@@ -283,10 +283,43 @@ void __mod_zone_page_state(struct kmm_machine *m, struct kmm_cpu *c, struct zone
 void mod_zone_page_state(struct kmm_machine *m, struct zone *z, enum zone_stat_item item,
 			 long delta);
 /* NR_SLAB_*_B take bytes (page multiples) and are kept and read in pages, as Linux. */
-void __mod_node_page_state(struct kmm_machine *m, struct kmm_cpu *c, pg_data_t *pgdat,
-			   enum node_stat_item item, long delta);
-void mod_node_page_state(struct kmm_machine *m, pg_data_t *pgdat, enum node_stat_item item,
-			 long delta);
+void __mod_node_page_state_fold(struct kmm_machine *m, struct kmm_cpu *c, pg_data_t *pgdat,
+				enum node_stat_item item, long delta);
+void mod_node_page_state_slow(struct kmm_machine *m, pg_data_t *pgdat, enum node_stat_item item,
+			      long delta);
+/*
+ * The common case inline: the slot's per-CPU delta stays within its
+ * threshold.  Folding past the threshold, nodes without per-CPU counters
+ * and calls without a slot go out of line (__mod_node_page_state_fold).
+ */
+static inline void __mod_node_page_state(struct kmm_machine *m, struct kmm_cpu *c, pg_data_t *pgdat,
+					 enum node_stat_item item, long delta)
+{
+	if (item == NR_SLAB_RECLAIMABLE_B || item == NR_SLAB_UNRECLAIMABLE_B)
+		delta >>= KMM_PAGE_SHIFT; /* kept in pages, as Linux */
+	if (likely(c && pgdat->per_cpu_nodestats)) {
+		struct per_cpu_nodestat *pn = &pgdat->per_cpu_nodestats[c->id];
+		long x = delta +
+			 atomic_load_explicit(&pn->vm_node_stat_diff[item], memory_order_relaxed);
+		long t = atomic_load_explicit(&pn->stat_threshold, memory_order_relaxed);
+		if (likely(x <= t && x >= -t)) {
+			atomic_store_explicit(&pn->vm_node_stat_diff[item], (signed char)x,
+					      memory_order_relaxed);
+			return;
+		}
+	}
+	__mod_node_page_state_fold(m, c, pgdat, item, delta);
+}
+static inline void mod_node_page_state(struct kmm_machine *m, pg_data_t *pgdat,
+				       enum node_stat_item item, long delta)
+{
+	struct kmm_cpu *c = kmm_this_cpu_fast(m);
+
+	if (likely(c))
+		__mod_node_page_state(m, c, pgdat, item, delta);
+	else
+		mod_node_page_state_slow(m, pgdat, item, delta);
+}
 static inline void __count_vm_events(struct kmm_cpu *c, enum vm_event_item item,
 				     unsigned long delta)
 {

@@ -42,11 +42,6 @@ const char *const vmstat_event_names[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(K
 #define VM_DIRTY_RATIO 20
 #define DIRTY_BACKGROUND_RATIO 10
 
-static bool vmstat_item_in_bytes(enum node_stat_item item)
-{
-	return item == NR_SLAB_RECLAIMABLE_B || item == NR_SLAB_UNRECLAIMABLE_B;
-}
-
 static bool vmstat_item_print_in_thp(enum node_stat_item item)
 {
 	return item == NR_ANON_THPS || item == NR_FILE_THPS || item == NR_SHMEM_THPS ||
@@ -110,14 +105,18 @@ void mod_zone_page_state(struct kmm_machine *m, struct zone *z, enum zone_stat_i
 	kmm_put_cpu(m, c);
 }
 
-void __mod_node_page_state(struct kmm_machine *m, struct kmm_cpu *c, pg_data_t *pgdat,
-			   enum node_stat_item item, long delta)
+/*
+ * The out-of-line part of __mod_node_page_state() (internal.h): the node
+ * has no per-CPU counters yet or there is no slot (straight into the
+ * counters), or the slot's delta passed its threshold (folded).  @delta is
+ * in pages already.
+ */
+void __mod_node_page_state_fold(struct kmm_machine *m, struct kmm_cpu *c, pg_data_t *pgdat,
+				enum node_stat_item item, long delta)
 {
 	struct per_cpu_nodestat *pn;
 	long x, t;
 
-	if (vmstat_item_in_bytes(item))
-		delta /= (long)KMM_PAGE_SIZE; /* kept in pages, as Linux */
 	if (unlikely(!pgdat->per_cpu_nodestats || !c)) {
 		node_page_state_add(m, delta, pgdat, item);
 		return;
@@ -125,15 +124,15 @@ void __mod_node_page_state(struct kmm_machine *m, struct kmm_cpu *c, pg_data_t *
 	pn = &pgdat->per_cpu_nodestats[c->id];
 	x = delta + atomic_load_explicit(&pn->vm_node_stat_diff[item], memory_order_relaxed);
 	t = atomic_load_explicit(&pn->stat_threshold, memory_order_relaxed);
-	if (unlikely(x > t || x < -t)) {
+	if (x > t || x < -t) {
 		node_page_state_add(m, x, pgdat, item);
 		x = 0;
 	}
 	atomic_store_explicit(&pn->vm_node_stat_diff[item], (signed char)x, memory_order_relaxed);
 }
 
-void mod_node_page_state(struct kmm_machine *m, pg_data_t *pgdat, enum node_stat_item item,
-			 long delta)
+void mod_node_page_state_slow(struct kmm_machine *m, pg_data_t *pgdat, enum node_stat_item item,
+			      long delta)
 {
 	struct kmm_cpu *c = kmm_get_cpu(m);
 
