@@ -695,6 +695,28 @@ static const char *page_bad_reason_at_put(const struct page *page, unsigned orde
 	return NULL;
 }
 
+/*
+ * Check that every tail page of the compound block at @page (order >= 1)
+ * points back at it, and turn them into plain pages again.  A tail with
+ * another compound_head is reported and stops the free (the block leaks).
+ */
+static KMM_ALWAYS_INLINE bool free_tail_pages_prepare(struct kmm_machine *m, struct page *page,
+						      unsigned order)
+{
+	/* compound_head(t) == page, for t != page: the raw word is page | 1 */
+	const unsigned long head = (unsigned long)page | 1UL;
+	struct page *t = page + 1, *end = page + (1UL << order);
+	do {
+		if (unlikely(__atomic_load_n(&t->compound_head, __ATOMIC_RELAXED) != head)) {
+			bad_page(m, t, "corrupted compound_head in tail page");
+			return false;
+		}
+		t->compound_head = 0;
+		t->compound_order = 0;
+	} while (++t != end);
+	return true;
+}
+
 static bool free_pages_prepare(struct kmm_machine *m, struct page *page, unsigned order)
 {
 	const char *why = page_bad_reason_at_free(page);
@@ -702,17 +724,8 @@ static bool free_pages_prepare(struct kmm_machine *m, struct page *page, unsigne
 		bad_page(m, page, why);
 		return false;
 	}
-	if (PageHead(page)) {
-		for (unsigned long i = 1; i < (1UL << order); i++) {
-			struct page *t = page + i;
-			if (unlikely(compound_head(t) != page)) {
-				bad_page(m, t, "corrupted compound_head in tail page");
-				return false;
-			}
-			t->compound_head = 0;
-			t->compound_order = 0;
-		}
-	}
+	if (PageHead(page) && order && unlikely(!free_tail_pages_prepare(m, page, order)))
+		return false;
 	/* keep only the zone/node/section links */
 	unsigned long f = atomic_load_explicit(&page->flags, memory_order_relaxed);
 	atomic_store_explicit(&page->flags, f & ~(KMM_PAGEFLAGS_MASK | KMM_ALLOC_ORDER_MASK),
@@ -790,11 +803,14 @@ static void free_the_page(struct kmm_machine *m, struct page *page, unsigned ord
 			     atomic_load_explicit(&page->flags, memory_order_relaxed));
 }
 
-/* Hand a checked, cleared block (flags @f) to the pcp lists or the buddy. */
-static KMM_ALWAYS_INLINE void __free_prepared_page(struct kmm_machine *m, struct page *page,
-						   unsigned order, unsigned long f)
+/*
+ * Hand a checked, cleared block (flags @f) to the pcp lists or the buddy,
+ * on CPU slot @c the caller holds.
+ */
+static KMM_ALWAYS_INLINE void __free_prepared_page_cpu(struct kmm_machine *m, struct kmm_cpu *c,
+						       struct page *page, unsigned order,
+						       unsigned long f)
 {
-	struct kmm_cpu *c = kmm_get_cpu(m);
 	struct zone *z = &m->node_data[(f >> KMM_NODES_PGSHIFT) & ((1UL << KMM_NODES_SHIFT) - 1)]
 				  ->node_zones[f >> KMM_ZONES_PGSHIFT];
 	unsigned long sec = (f >> KMM_SECTIONS_PGSHIFT) & ((1UL << KMM_SECTIONS_WIDTH) - 1);
@@ -805,7 +821,7 @@ static KMM_ALWAYS_INLINE void __free_prepared_page(struct kmm_machine *m, struct
 		if (unlikely(mt >= MIGRATE_PCPTYPES)) {
 			if (is_migrate_isolate(mt)) {
 				free_one_page(m, c, z, page, pfn, order);
-				goto out;
+				return;
 			}
 			mt = MIGRATE_MOVABLE; /* highatomic pages ride the movable list */
 		}
@@ -820,10 +836,17 @@ static KMM_ALWAYS_INLINE void __free_prepared_page(struct kmm_machine *m, struct
 			int batch = __atomic_load_n(&pcp->batch, __ATOMIC_RELAXED);
 			free_pcppages_bulk(m, c, z, nr_pcp_free(pcp, high, batch), pcp, pindex);
 		}
-		goto out;
+		return;
 	}
 	free_one_page(m, c, z, page, pfn, order);
-out:
+}
+
+/* Hand a checked, cleared block (flags @f) to the pcp lists or the buddy. */
+static KMM_ALWAYS_INLINE void __free_prepared_page(struct kmm_machine *m, struct page *page,
+						   unsigned order, unsigned long f)
+{
+	struct kmm_cpu *c = kmm_get_cpu(m);
+	__free_prepared_page_cpu(m, c, page, order, f);
 	kmm_put_cpu(m, c);
 }
 
@@ -842,6 +865,24 @@ static KMM_ALWAYS_INLINE bool page_ptr_valid(const struct kmm_machine *m, const 
 	kmm_pfn_t pfn = (p - ms->section_mem_map) / sizeof(struct page);
 	uint64_t off = pfn - ((kmm_pfn_t)sec << KMM_PFN_SECTION_SHIFT);
 	return ms->section_mem_map && off >= ms->lo && off < ms->hi;
+}
+
+/*
+ * Our reference to the first page of a non-compound block was not the
+ * last: free the rest of the block (Linux); an order-0 page is left
+ * exactly as it is for its other holders.
+ */
+static __attribute__((noinline)) void free_pages_not_last(struct kmm_machine *m, struct page *page,
+							  unsigned order)
+{
+	if (!order)
+		return;
+	set_page_alloc_order(page, 1);
+	while (order-- > 0) {
+		struct page *t = page + (1UL << order);
+		set_page_count(t, 0);
+		free_the_page(m, t, order);
+	}
 }
 
 static KMM_ALWAYS_INLINE void free_pages_inline(struct kmm_machine *m, struct page *page,
@@ -873,7 +914,8 @@ static KMM_ALWAYS_INLINE void free_pages_inline(struct kmm_machine *m, struct pa
 			return;
 		}
 		/* a get_page() raced in: the general path below sorts it out */
-		goto not_last;
+		free_pages_not_last(m, page, order);
+		return;
 	}
 	const char *why = page_bad_reason_at_put(page, order);
 	if (unlikely(why)) {
@@ -887,23 +929,55 @@ static KMM_ALWAYS_INLINE void free_pages_inline(struct kmm_machine *m, struct pa
 	}
 	if (head)
 		return;
-not_last:
-	/* someone still holds the first page: free the rest (Linux); an
-	 * order-0 page is left exactly as it is for its other holders */
-	if (!order)
-		return;
-	set_page_alloc_order(page, 1);
-	while (order-- > 0) {
-		struct page *t = page + (1UL << order);
-		set_page_count(t, 0);
-		free_the_page(m, t, order);
-	}
+	free_pages_not_last(m, page, order);
 }
 
 static __attribute__((noinline)) void free_pages_general(struct kmm_machine *m, struct page *page,
 							 unsigned order)
 {
 	free_pages_inline(m, page, order);
+}
+
+/*
+ * The order >= 1 fast path: a bound CPU (@c) frees the first page of a
+ * block allocated with this order, whose struct page pointer was checked,
+ * holding its only reference, with nothing set that the free path objects
+ * to.  Plain blocks take free_pages_inline()'s checks; compound heads also
+ * those of page_bad_reason_at_put() (compound_order == order) and of
+ * free_pages_prepare() (every tail points back at the head).  Anything
+ * else, reports included, goes the general way.
+ */
+static __attribute__((noinline)) void
+free_pages_order_fast(struct kmm_machine *m, struct kmm_cpu *c, struct page *page, unsigned order)
+{
+	unsigned long f = atomic_load_explicit(&page->flags, memory_order_relaxed);
+	const unsigned long mask =
+		PAGE_FLAGS_CHECK_AT_FREE | (1UL << PG_head) | KMM_ALLOC_ORDER_MASK;
+	/* order + 1 fits the 4-bit field only for order <= 14: larger orders
+	 * (bogus, above MAX_PAGE_ORDER) never match and go the general way */
+	const unsigned long stamp = (unsigned long)(order + 1) << KMM_ALLOC_ORDER_SHIFT;
+	unsigned long fm = f & mask;
+	bool compound = fm == (stamp | (1UL << PG_head));
+	if (unlikely(!(fm == stamp || compound) || kmm_page_type(page) != PAGE_TYPE_NONE ||
+		     page->mapping || PageTail(page) || page_ref_count(page) != 1 ||
+		     (compound && page[1].compound_order != order))) {
+		free_pages_general(m, page, order);
+		return;
+	}
+	if (unlikely(!put_page_testzero(page))) {
+		/* a get_page() raced in: a compound block is freed by the
+		 * last put_page(), a plain one gives back all but its first
+		 * page now, as the general path does */
+		if (!compound)
+			free_pages_not_last(m, page, order);
+		return;
+	}
+	if (compound && unlikely(!free_tail_pages_prepare(m, page, order)))
+		return;
+	f &= ~(KMM_PAGEFLAGS_MASK | KMM_ALLOC_ORDER_MASK);
+	atomic_store_explicit(&page->flags, f, memory_order_relaxed);
+	page->private = 0;
+	__free_prepared_page_cpu(m, c, page, order, f);
 }
 
 /*
@@ -915,7 +989,11 @@ static __attribute__((noinline)) void free_pages_general(struct kmm_machine *m, 
 void __kmm_free_pages(struct kmm_machine *m, struct page *page, unsigned order)
 {
 	struct kmm_cpu *c = kmm_this_cpu_fast(m);
-	if (likely(!order && c && page_ptr_valid(m, page))) {
+	if (likely(c && page_ptr_valid(m, page))) {
+		if (order) {
+			free_pages_order_fast(m, c, page, order);
+			return;
+		}
 		unsigned long f = atomic_load_explicit(&page->flags, memory_order_relaxed);
 		const unsigned long mask =
 			PAGE_FLAGS_CHECK_AT_FREE | (1UL << PG_head) | KMM_ALLOC_ORDER_MASK;
