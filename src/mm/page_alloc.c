@@ -759,28 +759,41 @@ static inline bool check_new_page(struct kmm_machine *m, struct page *page, unsi
 	return true;
 }
 
+/* Tail pages point at the head; the first tail holds the order (order >= 1). */
+static KMM_ALWAYS_INLINE void prep_compound_tails(struct page *page, unsigned order)
+{
+	const unsigned long head = (unsigned long)page | 1UL;
+	__atomic_store_n(&page[1].compound_head, head, __ATOMIC_RELAXED);
+	/* the remaining 2^order - 2 tails, two at a time */
+	for (struct page *t = page + 2, *end = page + (1UL << order); t != end; t += 2) {
+		__atomic_store_n(&t[0].compound_head, head, __ATOMIC_RELAXED);
+		__atomic_store_n(&t[1].compound_head, head, __ATOMIC_RELAXED);
+	}
+	page[1].compound_order = (unsigned char)order;
+}
+
 void prep_compound_page(struct page *page, unsigned order)
 {
 	SetPageHead(page);
-	for (unsigned long i = 1; i < (1UL << order); i++) {
-		struct page *t = page + i;
-		__atomic_store_n(&t->compound_head, (unsigned long)page | 1UL, __ATOMIC_RELAXED);
-	}
-	page[1].compound_order = (unsigned char)order;
+	if (order)
+		prep_compound_tails(page, order);
 }
 
 static inline void prep_new_page(struct kmm_machine *m, struct page *page, unsigned order,
 				 gfp_t gfp, unsigned long f)
 {
+	bool compound = order && (gfp & __GFP_COMP);
 	set_page_count(page, 1);
+	/* the block is ours alone: PG_head goes in with the same store */
 	atomic_store_explicit(&page->flags,
 			      (f & ~KMM_ALLOC_ORDER_MASK) |
-				      ((unsigned long)(order + 1) << KMM_ALLOC_ORDER_SHIFT),
+				      ((unsigned long)(order + 1) << KMM_ALLOC_ORDER_SHIFT) |
+				      ((unsigned long)compound << PG_head),
 			      memory_order_relaxed);
 	if (gfp & __GFP_ZERO)
 		kmm_memset(kmm_page_address(m, page), 0, KMM_PAGE_SIZE << order);
-	if (order && (gfp & __GFP_COMP))
-		prep_compound_page(page, order);
+	if (compound)
+		prep_compound_tails(page, order);
 }
 
 /* ---- freeing ------------------------------------------------------------- */
@@ -1460,6 +1473,68 @@ static __attribute__((noinline)) struct page *alloc_pages_general(struct kmm_mac
 }
 
 /*
+ * The fast path for orders 1..PAGE_ALLOC_COSTLY_ORDER (kmalloc of more than
+ * 8 KiB, compound or not): a bound CPU, an ordinary request, the first zone
+ * of the local zonelist passing __zone_watermark_ok() at its low watermark
+ * for this order (free pages and a free block of at least this order), and
+ * a block on that zone's per-CPU list for (migratetype, order) passing
+ * check_new_page().  What get_page_from_freelist() would do then, without
+ * its zonelist walk.  Anything else goes the general way.
+ */
+static __attribute__((noinline)) struct page *alloc_pages_order_fast(struct kmm_machine *m,
+								     gfp_t gfp, unsigned order)
+{
+	const gfp_t odd = __GFP_ZERO | __GFP_THISNODE | ~__GFP_BITS_MASK;
+	struct kmm_cpu *c = kmm_this_cpu_fast(m);
+	int zt = gfp_zone_table[gfp & GFP_ZONEMASK];
+	int mt = gfp_migratetype(gfp);
+	if (likely(c && pcp_allowed_order(order) && !(gfp & odd) && zt >= 0 &&
+		   mt < MIGRATE_PCPTYPES)) {
+		struct zoneref *zr = m->node_data[c->node]->preferred_zoneref[zt];
+		struct zone *z = zr->zone;
+		if (unlikely(!z || !z->per_cpu_pageset))
+			goto general;
+		struct per_cpu_pages *pcp = &z->per_cpu_pageset[c->id];
+		struct list_head *list = &pcp->lists[order_to_pindex(mt, order)];
+		if (list_empty(list))
+			goto general; /* rmqueue_bulk() refills it there */
+		/* __zone_watermark_ok(z, order, low, zt, ALLOC_WMARK_LOW, free) */
+		long free_pages = zone_page_state(z, NR_FREE_PAGES) -
+				  zone_watermark_unusable_free(z, order, ALLOC_WMARK_LOW);
+		if (free_pages <= (long)wmark_pages(z, WMARK_LOW) +
+					  atomic_load_explicit(&z->lowmem_reserve[zt],
+							       memory_order_relaxed) ||
+		    !free_area_has_block_racy(z, order, ALLOC_WMARK_LOW))
+			goto general;
+		struct page *page = list_first_entry(list, struct page, lru);
+		unsigned long f = atomic_load_explicit(&page->flags, memory_order_relaxed);
+		if (unlikely(kmm_page_type(page) != PAGE_TYPE_NONE || page->mapping ||
+			     page_ref_count(page) != 0 || (f & PAGE_FLAGS_CHECK_AT_PREP)))
+			goto general; /* reported there */
+		list_del(&page->lru);
+		pcp_set_count(pcp, pcp->count - (1 << order));
+		pcp->free_count >>= 1;
+		bool compound = gfp & __GFP_COMP;
+		set_page_count(page, 1);
+		/* as prep_new_page(): PG_head in the same store */
+		atomic_store_explicit(
+			&page->flags,
+			(f & ~KMM_ALLOC_ORDER_MASK) |
+				((unsigned long)(order + 1) << KMM_ALLOC_ORDER_SHIFT) |
+				((unsigned long)compound << PG_head),
+			memory_order_relaxed);
+		if (compound)
+			prep_compound_tails(page, order);
+		__count_vm_events(c, (enum vm_event_item)(PGALLOC_DMA + zr->zone_idx),
+				  1UL << order);
+		zone_statistics(c, z, z);
+		return page;
+	}
+general:
+	return alloc_pages_general(m, gfp, order);
+}
+
+/*
  * The order-0 fast path, a leaf: a bound CPU, an ordinary request, the
  * first zone of the local zonelist above its low watermark, and a page on
  * that zone's per-CPU list.  Anything else goes the general way.
@@ -1467,10 +1542,12 @@ static __attribute__((noinline)) struct page *alloc_pages_general(struct kmm_mac
 struct page *kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order)
 {
 	const gfp_t odd = __GFP_ZERO | __GFP_COMP | __GFP_THISNODE | ~__GFP_BITS_MASK;
+	if (unlikely(order))
+		return alloc_pages_order_fast(m, gfp, order);
 	struct kmm_cpu *c = kmm_this_cpu_fast(m);
 	int zt = gfp_zone_table[gfp & GFP_ZONEMASK];
 	int mt = gfp_migratetype(gfp);
-	if (likely(c && !order && !(gfp & odd) && zt >= 0 && mt < MIGRATE_PCPTYPES)) {
+	if (likely(c && !(gfp & odd) && zt >= 0 && mt < MIGRATE_PCPTYPES)) {
 		struct zoneref *zr = m->node_data[c->node]->preferred_zoneref[zt];
 		struct zone *z = zr->zone;
 		struct per_cpu_pages *pcp = z ? &z->per_cpu_pageset[c->id] : NULL;
