@@ -498,6 +498,42 @@ static void test_order_fast_paths(void **state)
 	assert_int_equal(total_free_pages(m), before);
 	check_invariants(m, true);
 
+	/* a corrupt free block, on a pcp list (order 2) or in the buddy
+	 * (order 4), is reported when allocated, left alone, and another
+	 * block is handed out */
+	for (unsigned o = 2; o <= 4; o += 2) {
+		struct page *a = kmm_alloc_pages(m, GFP_KERNEL | __GFP_COMP, o), *a2 = NULL, *bad;
+		if (o <= PAGE_ALLOC_COSTLY_ORDER) {
+			__kmm_free_pages(m, a, o); /* the next one handed out */
+			bad = a;
+		} else {
+			/* the next block __rmqueue_smallest() takes: the head of
+			 * the order's list (after a split if it was empty) */
+			struct zone *za = kmm_page_zone(m, a);
+			struct list_head *l = &za->free_area[o].free_list[MIGRATE_UNMOVABLE];
+			if (list_empty(l))
+				a2 = kmm_alloc_pages(m, GFP_KERNEL | __GFP_COMP, o);
+			assert_false(list_empty(l));
+			bad = list_first_entry(l, struct page, lru);
+		}
+		SetPageLocked(bad);
+		unsigned long bad0 = atomic_load(&m->nr_bad_pages);
+		logcap_clear(&cap);
+		struct page *g = kmm_alloc_pages(m, GFP_KERNEL | __GFP_COMP, o);
+		assert_non_null(g);
+		assert_ptr_not_equal(g, bad);
+		assert_true(PageHead(g));
+		assert_int_equal(atomic_load(&m->nr_bad_pages), bad0 + 1);
+		assert_true(logcap_has(&cap, "PAGE_FLAGS_CHECK_AT_PREP"));
+		__kmm_free_pages(m, g, o);
+		if (o > PAGE_ALLOC_COSTLY_ORDER)
+			__kmm_free_pages(m, a, o);
+		if (a2)
+			__kmm_free_pages(m, a2, o);
+	}
+	kmm_drain_all_pages(m);
+	before = total_free_pages(m);
+
 	/* kmalloc beyond the caches: compound pages, NR_SLAB_UNRECLAIMABLE_B
 	 * (read in pages) exact both ways */
 	long slab0 = global_node_page_state_snapshot(m, NR_SLAB_UNRECLAIMABLE_B);

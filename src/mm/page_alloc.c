@@ -695,6 +695,15 @@ static const char *page_bad_reason_at_put(const struct page *page, unsigned orde
 	return NULL;
 }
 
+/* compound_head, and the word holding compound_order (lru.prev) whole */
+static KMM_ALWAYS_INLINE void clear_compound_tail(struct page *t)
+{
+	_Static_assert(offsetof(struct page, compound_order) == offsetof(struct page, lru.prev),
+		       "compound_order overlays lru.prev");
+	t->compound_head = 0;
+	t->lru.prev = NULL;
+}
+
 /*
  * Check that every tail page of the compound block at @page (order >= 1)
  * points back at it, and turn them into plain pages again.  A tail with
@@ -706,15 +715,24 @@ static KMM_ALWAYS_INLINE bool free_tail_pages_prepare(struct kmm_machine *m, str
 	/* compound_head(t) == page, for t != page: the raw word is page | 1 */
 	const unsigned long head = (unsigned long)page | 1UL;
 	struct page *t = page + 1, *end = page + (1UL << order);
-	do {
-		if (unlikely(__atomic_load_n(&t->compound_head, __ATOMIC_RELAXED) != head)) {
-			bad_page(m, t, "corrupted compound_head in tail page");
-			return false;
+	if (unlikely(__atomic_load_n(&t->compound_head, __ATOMIC_RELAXED) != head))
+		goto bad;
+	clear_compound_tail(t);
+	/* the remaining 2^order - 2 tails, two at a time */
+	for (t += 1; t != end; t += 2) {
+		unsigned long h0 = __atomic_load_n(&t[0].compound_head, __ATOMIC_RELAXED);
+		unsigned long h1 = __atomic_load_n(&t[1].compound_head, __ATOMIC_RELAXED);
+		if (unlikely(((h0 ^ head) | (h1 ^ head)) != 0)) {
+			t += h0 == head; /* the first bad one */
+			goto bad;
 		}
-		t->compound_head = 0;
-		t->compound_order = 0;
-	} while (++t != end);
+		clear_compound_tail(&t[0]);
+		clear_compound_tail(&t[1]);
+	}
 	return true;
+bad:
+	bad_page(m, t, "corrupted compound_head in tail page");
+	return false;
 }
 
 static bool free_pages_prepare(struct kmm_machine *m, struct page *page, unsigned order)
@@ -820,14 +838,12 @@ static void free_the_page(struct kmm_machine *m, struct page *page, unsigned ord
  * Hand a checked, cleared block (flags @f) to the pcp lists or the buddy,
  * on CPU slot @c the caller holds.
  */
-static KMM_ALWAYS_INLINE void __free_prepared_page_cpu(struct kmm_machine *m, struct kmm_cpu *c,
-						       struct page *page, unsigned order,
-						       unsigned long f)
+static KMM_ALWAYS_INLINE void __free_prepared_page_pfn(struct kmm_machine *m, struct kmm_cpu *c,
+						       struct page *page, kmm_pfn_t pfn,
+						       unsigned order, unsigned long f)
 {
 	struct zone *z = &m->node_data[(f >> KMM_NODES_PGSHIFT) & ((1UL << KMM_NODES_SHIFT) - 1)]
 				  ->node_zones[f >> KMM_ZONES_PGSHIFT];
-	unsigned long sec = (f >> KMM_SECTIONS_PGSHIFT) & ((1UL << KMM_SECTIONS_WIDTH) - 1);
-	kmm_pfn_t pfn = ((uintptr_t)page - m->mem_section[sec].section_mem_map) / sizeof(*page);
 	__count_vm_events(c, PGFREE, 1UL << order);
 	if (likely(pcp_allowed_order(order))) {
 		int mt = zone_pfnblock_migratetype(z, pfn);
@@ -859,25 +875,42 @@ static KMM_ALWAYS_INLINE void __free_prepared_page(struct kmm_machine *m, struct
 						   unsigned order, unsigned long f)
 {
 	struct kmm_cpu *c = kmm_get_cpu(m);
-	__free_prepared_page_cpu(m, c, page, order, f);
+	unsigned long sec = (f >> KMM_SECTIONS_PGSHIFT) & ((1UL << KMM_SECTIONS_WIDTH) - 1);
+	kmm_pfn_t pfn = ((uintptr_t)page - m->mem_section[sec].section_mem_map) / sizeof(*page);
+	__free_prepared_page_pfn(m, c, page, pfn, order, f);
 	kmm_put_cpu(m, c);
 }
 
-/* Does @page point into a mem_map array of @m?  (Before we read it.) */
-static KMM_ALWAYS_INLINE bool page_ptr_valid(const struct kmm_machine *m, const struct page *page)
+/*
+ * Does @page point into a mem_map array of @m?  (Before we read it.)  If
+ * so, *@fp is the flags word it was checked with and *@pfnp its pfn.
+ */
+static KMM_ALWAYS_INLINE bool page_ptr_valid_get(const struct kmm_machine *m,
+						 const struct page *page, unsigned long *fp,
+						 kmm_pfn_t *pfnp)
 {
 	uintptr_t p = (uintptr_t)page;
 	uintptr_t off_ram = p - (uintptr_t)m->ram; /* wraps for pointers below ram */
 	if (off_ram >= m->ram_bytes || (off_ram & (sizeof(struct page) - 1)))
 		return false;
 	/* the section named in the flags must hold this very struct page */
-	unsigned long sec = kmm_page_to_section_nr(page);
+	unsigned long f = atomic_load_explicit((atomic_ulong *)&page->flags, memory_order_relaxed);
+	unsigned long sec = (f >> KMM_SECTIONS_PGSHIFT) & ((1UL << KMM_SECTIONS_WIDTH) - 1);
 	if (unlikely(sec >= m->nr_mem_sections))
 		return false;
 	const struct mem_section *ms = &m->mem_section[sec];
 	kmm_pfn_t pfn = (p - ms->section_mem_map) / sizeof(struct page);
 	uint64_t off = pfn - ((kmm_pfn_t)sec << KMM_PFN_SECTION_SHIFT);
+	*fp = f;
+	*pfnp = pfn;
 	return ms->section_mem_map && off >= ms->lo && off < ms->hi;
+}
+
+static KMM_ALWAYS_INLINE bool page_ptr_valid(const struct kmm_machine *m, const struct page *page)
+{
+	unsigned long f;
+	kmm_pfn_t pfn;
+	return page_ptr_valid_get(m, page, &f, &pfn);
 }
 
 /*
@@ -960,10 +993,11 @@ static __attribute__((noinline)) void free_pages_general(struct kmm_machine *m, 
  * free_pages_prepare() (every tail points back at the head).  Anything
  * else, reports included, goes the general way.
  */
-static __attribute__((noinline)) void
-free_pages_order_fast(struct kmm_machine *m, struct kmm_cpu *c, struct page *page, unsigned order)
+static __attribute__((noinline)) void free_pages_order_fast(struct kmm_machine *m,
+							    struct kmm_cpu *c, struct page *page,
+							    unsigned order, unsigned long f,
+							    kmm_pfn_t pfn)
 {
-	unsigned long f = atomic_load_explicit(&page->flags, memory_order_relaxed);
 	const unsigned long mask =
 		PAGE_FLAGS_CHECK_AT_FREE | (1UL << PG_head) | KMM_ALLOC_ORDER_MASK;
 	/* order + 1 fits the 4-bit field only for order <= 14: larger orders
@@ -990,7 +1024,7 @@ free_pages_order_fast(struct kmm_machine *m, struct kmm_cpu *c, struct page *pag
 	f &= ~(KMM_PAGEFLAGS_MASK | KMM_ALLOC_ORDER_MASK);
 	atomic_store_explicit(&page->flags, f, memory_order_relaxed);
 	page->private = 0;
-	__free_prepared_page_cpu(m, c, page, order, f);
+	__free_prepared_page_pfn(m, c, page, pfn, order, f);
 }
 
 /*
@@ -1002,18 +1036,18 @@ free_pages_order_fast(struct kmm_machine *m, struct kmm_cpu *c, struct page *pag
 void __kmm_free_pages(struct kmm_machine *m, struct page *page, unsigned order)
 {
 	struct kmm_cpu *c = kmm_this_cpu_fast(m);
-	if (likely(c && page_ptr_valid(m, page))) {
+	unsigned long f;
+	kmm_pfn_t pfn;
+	if (likely(c && page_ptr_valid_get(m, page, &f, &pfn))) {
 		if (order) {
-			free_pages_order_fast(m, c, page, order);
+			free_pages_order_fast(m, c, page, order, f, pfn);
 			return;
 		}
-		unsigned long f = atomic_load_explicit(&page->flags, memory_order_relaxed);
 		const unsigned long mask =
 			PAGE_FLAGS_CHECK_AT_FREE | (1UL << PG_head) | KMM_ALLOC_ORDER_MASK;
 		struct zone *z =
 			&m->node_data[(f >> KMM_NODES_PGSHIFT) & ((1UL << KMM_NODES_SHIFT) - 1)]
 				 ->node_zones[f >> KMM_ZONES_PGSHIFT];
-		kmm_pfn_t pfn = kmm_page_to_pfn(m, page);
 		int mt = zone_pfnblock_migratetype(z, pfn);
 		struct per_cpu_pages *pcp = &z->per_cpu_pageset[c->id];
 		if (likely((f & mask) == (1UL << KMM_ALLOC_ORDER_SHIFT) &&
@@ -1473,13 +1507,15 @@ static __attribute__((noinline)) struct page *alloc_pages_general(struct kmm_mac
 }
 
 /*
- * The fast path for orders 1..PAGE_ALLOC_COSTLY_ORDER (kmalloc of more than
- * 8 KiB, compound or not): a bound CPU, an ordinary request, the first zone
- * of the local zonelist passing __zone_watermark_ok() at its low watermark
- * for this order (free pages and a free block of at least this order), and
- * a block on that zone's per-CPU list for (migratetype, order) passing
- * check_new_page().  What get_page_from_freelist() would do then, without
- * its zonelist walk.  Anything else goes the general way.
+ * The fast path for orders 1..MAX_PAGE_ORDER (kmalloc of more than 8 KiB,
+ * compound or not): a bound CPU, an ordinary request, the first zone of the
+ * local zonelist passing __zone_watermark_ok() at its low watermark for
+ * this order (free pages and a free block of at least this order), then
+ * what rmqueue() does there: orders up to PAGE_ALLOC_COSTLY_ORDER from the
+ * zone's per-CPU list for (migratetype, order) if it holds a block passing
+ * check_new_page(), larger ones from the buddy under zone->lock.  What
+ * get_page_from_freelist() would do, without its zonelist walk.  Anything
+ * else (an empty pcp list, a failed buddy request) goes the general way.
  */
 static __attribute__((noinline)) struct page *alloc_pages_order_fast(struct kmm_machine *m,
 								     gfp_t gfp, unsigned order)
@@ -1488,16 +1524,12 @@ static __attribute__((noinline)) struct page *alloc_pages_order_fast(struct kmm_
 	struct kmm_cpu *c = kmm_this_cpu_fast(m);
 	int zt = gfp_zone_table[gfp & GFP_ZONEMASK];
 	int mt = gfp_migratetype(gfp);
-	if (likely(c && pcp_allowed_order(order) && !(gfp & odd) && zt >= 0 &&
+	if (likely(c && order <= MAX_PAGE_ORDER && !(gfp & odd) && zt >= 0 &&
 		   mt < MIGRATE_PCPTYPES)) {
 		struct zoneref *zr = m->node_data[c->node]->preferred_zoneref[zt];
 		struct zone *z = zr->zone;
-		if (unlikely(!z || !z->per_cpu_pageset))
+		if (unlikely(!z))
 			goto general;
-		struct per_cpu_pages *pcp = &z->per_cpu_pageset[c->id];
-		struct list_head *list = &pcp->lists[order_to_pindex(mt, order)];
-		if (list_empty(list))
-			goto general; /* rmqueue_bulk() refills it there */
 		/* __zone_watermark_ok(z, order, low, zt, ALLOC_WMARK_LOW, free) */
 		long free_pages = zone_page_state(z, NR_FREE_PAGES) -
 				  zone_watermark_unusable_free(z, order, ALLOC_WMARK_LOW);
@@ -1506,14 +1538,31 @@ static __attribute__((noinline)) struct page *alloc_pages_order_fast(struct kmm_
 							       memory_order_relaxed) ||
 		    !free_area_has_block_racy(z, order, ALLOC_WMARK_LOW))
 			goto general;
-		struct page *page = list_first_entry(list, struct page, lru);
-		unsigned long f = atomic_load_explicit(&page->flags, memory_order_relaxed);
-		if (unlikely(kmm_page_type(page) != PAGE_TYPE_NONE || page->mapping ||
-			     page_ref_count(page) != 0 || (f & PAGE_FLAGS_CHECK_AT_PREP)))
-			goto general; /* reported there */
-		list_del(&page->lru);
-		pcp_set_count(pcp, pcp->count - (1 << order));
-		pcp->free_count >>= 1;
+		struct page *page;
+		unsigned long f;
+		if (likely(pcp_allowed_order(order))) {
+			if (unlikely(!z->per_cpu_pageset))
+				goto general;
+			struct per_cpu_pages *pcp = &z->per_cpu_pageset[c->id];
+			struct list_head *list = &pcp->lists[order_to_pindex(mt, order)];
+			if (list_empty(list))
+				goto general; /* rmqueue_bulk() refills it there */
+			page = list_first_entry(list, struct page, lru);
+			f = atomic_load_explicit(&page->flags, memory_order_relaxed);
+			if (unlikely(kmm_page_type(page) != PAGE_TYPE_NONE || page->mapping ||
+				     page_ref_count(page) != 0 || (f & PAGE_FLAGS_CHECK_AT_PREP)))
+				goto general; /* reported there */
+			list_del(&page->lru);
+			pcp_set_count(pcp, pcp->count - (1 << order));
+			pcp->free_count >>= 1;
+		} else {
+			page = rmqueue_buddy(m, c, z, order, ALLOC_WMARK_LOW, mt);
+			if (unlikely(!page))
+				goto general;
+			f = atomic_load_explicit(&page->flags, memory_order_relaxed);
+			if (unlikely(check_new_page(m, page, f)))
+				goto general; /* reported, and leaked on purpose: it is corrupt */
+		}
 		bool compound = gfp & __GFP_COMP;
 		set_page_count(page, 1);
 		/* as prep_new_page(): PG_head in the same store */
