@@ -382,6 +382,22 @@ static unsigned long sum_pgalloc(struct kmm_machine *m)
 	       sum_vm_event(m, PGALLOC_NORMAL) + sum_vm_event(m, PGALLOC_MOVABLE);
 }
 
+/* NUMA event @item over every zone: folded and per-CPU parts. */
+static unsigned long numa_events(struct kmm_machine *m, enum numa_stat_item item)
+{
+	unsigned long x = atomic_load(&m->vm_numa_event[item]);
+	int nid, zt;
+	struct zone *z;
+	for_each_zone_m(m, nid, zt, z)
+	{
+		x += atomic_load(&z->vm_numa_event[item]);
+		if (z->per_cpu_zonestats)
+			for (int cpu = 0; cpu < m->nr_cpu_ids; cpu++)
+				x += atomic_load(&z->per_cpu_zonestats[cpu].vm_numa_event[item]);
+	}
+	return x;
+}
+
 /*
  * The fast paths of orders 1..4 on a bound CPU (kmalloc of more than 8 KiB
  * takes them with __GFP_COMP): blocks come and go with exact counters, and
@@ -395,17 +411,21 @@ static void test_order_fast_paths(void **state)
 	kmm_cpu_enter(m, 0);
 	kmm_drain_all_pages(m);
 	long free0 = total_free_pages(m);
-	for (unsigned o = 1; o <= 4; o++) {
+	for (unsigned o = 0; o <= 4; o++) {
 		for (int comp = 0; comp < 2; comp++) {
 			gfp_t gfp = GFP_KERNEL | (comp ? __GFP_COMP : 0);
 			unsigned long pgalloc0 = sum_pgalloc(m), pgfree0 = sum_vm_event(m, PGFREE);
+			unsigned long hit0 = numa_events(m, NUMA_HIT);
+			unsigned long local0 = numa_events(m, NUMA_LOCAL);
+			unsigned long other0 = numa_events(m, NUMA_OTHER);
 			struct page *p[3];
 			for (int i = 0; i < 3; i++) {
 				p[i] = kmm_alloc_pages(m, gfp, o);
 				assert_non_null(p[i]);
 				assert_int_equal(page_ref_count(p[i]), 1);
-				assert_int_equal(PageHead(p[i]), comp);
-				if (comp)
+				/* order 0 with __GFP_COMP is a plain page */
+				assert_int_equal(PageHead(p[i]), comp && o);
+				if (comp && o)
 					assert_int_equal(compound_order(p[i]), o);
 				for (unsigned long j = 1; j < (1UL << o); j++) {
 					assert_int_equal(PageTail(p[i] + j), comp);
@@ -414,6 +434,10 @@ static void test_order_fast_paths(void **state)
 				}
 			}
 			assert_int_equal(sum_pgalloc(m) - pgalloc0, 3UL << o);
+			/* one NUMA event of each kind per allocation, not per page */
+			assert_int_equal(numa_events(m, NUMA_HIT) - hit0, 3);
+			assert_int_equal(numa_events(m, NUMA_LOCAL) - local0, 3);
+			assert_int_equal(numa_events(m, NUMA_OTHER), other0);
 			for (int i = 0; i < 3; i++) {
 				struct zone *z = kmm_page_zone(m, p[i]);
 				int pcp0 = kmm_pcp_count(z, 0);

@@ -1212,6 +1212,19 @@ static KMM_ALWAYS_INLINE struct page *rmqueue_pcplist(struct kmm_machine *m, str
 	return page;
 }
 
+/* zone_statistics(c, z, z): the local zone was the preferred one. */
+static KMM_ALWAYS_INLINE void zone_statistics_preferred(struct kmm_cpu *c, struct zone *z)
+{
+	struct per_cpu_zonestat *pz = &z->per_cpu_zonestats[c->id];
+	enum numa_stat_item where = z->node == c->node ? NUMA_LOCAL : NUMA_OTHER;
+	unsigned long hit =
+		atomic_load_explicit(&pz->vm_numa_event[NUMA_HIT], memory_order_relaxed);
+	unsigned long w = atomic_load_explicit(&pz->vm_numa_event[where], memory_order_relaxed);
+	/* the slot's owner is the only writer, as __count_numa_event() */
+	atomic_store_explicit(&pz->vm_numa_event[NUMA_HIT], hit + 1, memory_order_relaxed);
+	atomic_store_explicit(&pz->vm_numa_event[where], w + 1, memory_order_relaxed);
+}
+
 static inline void zone_statistics(struct kmm_cpu *c, struct zone *preferred, struct zone *z)
 {
 	if (z->node == preferred->node) {
@@ -1576,7 +1589,7 @@ static __attribute__((noinline)) struct page *alloc_pages_order_fast(struct kmm_
 			prep_compound_tails(page, order);
 		__count_vm_events(c, (enum vm_event_item)(PGALLOC_DMA + zr->zone_idx),
 				  1UL << order);
-		zone_statistics(c, z, z);
+		zone_statistics_preferred(c, z);
 		return page;
 	}
 general:
@@ -1622,7 +1635,7 @@ struct page *kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order)
 						      memory_order_relaxed);
 				__count_vm_events(
 					c, (enum vm_event_item)(PGALLOC_DMA + zr->zone_idx), 1);
-				zone_statistics(c, z, z);
+				zone_statistics_preferred(c, z);
 				return page;
 			}
 		}
