@@ -180,9 +180,11 @@ static void __free_one_page(struct kmm_machine *m, struct kmm_cpu *c, struct pag
 	__add_to_free_list(page, z, order, mt, to_tail);
 }
 
-/* Split a block of order @high, keeping the first 2^low pages. */
-static inline void expand(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z,
-			  struct page *page, unsigned low, unsigned high, int mt)
+/*
+ * Split a block of order @high, keeping the first 2^low pages; the halves
+ * stay free (the caller accounts only what leaves the free lists).
+ */
+static inline void expand(struct zone *z, struct page *page, unsigned low, unsigned high, int mt)
 {
 	unsigned long size = 1UL << high;
 	while (high > low) {
@@ -190,7 +192,6 @@ static inline void expand(struct kmm_machine *m, struct kmm_cpu *c, struct zone 
 		size >>= 1;
 		__add_to_free_list(&page[size], z, high, mt, false);
 		set_buddy_order(&page[size], high);
-		account_freepages(m, c, z, (long)size, mt);
 	}
 }
 
@@ -202,9 +203,11 @@ static struct page *__rmqueue_smallest(struct kmm_machine *m, struct kmm_cpu *c,
 		struct page *page = get_page_from_free_area(area, mt);
 		if (!page)
 			continue;
+		/* one NR_FREE_PAGES update for the pages taken, as Linux's
+		 * page_del_and_expand(): the split halves never left */
 		__del_page_from_free_list(page, z, cur);
-		account_freepages(m, c, z, -(1L << cur), mt);
-		expand(m, c, z, page, order, cur, mt);
+		expand(z, page, order, cur, mt);
+		account_freepages(m, c, z, -(1L << order), mt);
 		return page;
 	}
 	return NULL;
