@@ -12,8 +12,9 @@
  * Locking: pcp lists belong to the CPU slot that owns them; only the slot
  * owner touches them (other CPUs ask for drains, see kmm_drain_all_pages).
  * zone->lock guards free_area[] and pageblock migratetypes; it nests
- * inside slot ownership.  The fast path takes no lock and no atomic
- * read-modify-write except the page refcount on free.
+ * inside slot ownership.  The per-CPU-list fast paths take no lock and no
+ * atomic read-modify-write except the page refcount on free; orders above
+ * PAGE_ALLOC_COSTLY_ORDER take zone->lock there too, as in the general path.
  *
  * Invariants (checked by tests/test_page_alloc*.c):
  *   - a free block of order N is PageBuddy with buddy_order == N, its
