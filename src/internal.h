@@ -278,15 +278,72 @@ extern const char *const vmstat_zone_names[NR_VM_ZONE_STAT_ITEMS];
 extern const char *const vmstat_numa_names[NR_VM_NUMA_EVENT_ITEMS];
 extern const char *const vmstat_node_names[NR_VM_NODE_STAT_ITEMS];
 extern const char *const vmstat_event_names[NR_VM_EVENT_ITEMS];
-void __mod_zone_page_state(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z,
-			   enum zone_stat_item item, long delta);
+void __mod_zone_page_state_direct(struct kmm_machine *m, struct zone *z, enum zone_stat_item item,
+				  long delta);
+void __mod_zone_page_state_fold(struct kmm_machine *m, struct per_cpu_zonestat *pz, struct zone *z,
+				enum zone_stat_item item, long x);
+/*
+ * Per-CPU delta with a threshold (mm/vmstat.c): the common case inline,
+ * the fold past the threshold and slot-less calls out of line.
+ */
+static inline void __mod_zone_page_state(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z,
+					 enum zone_stat_item item, long delta)
+{
+	if (unlikely(!c || !z->per_cpu_zonestats)) {
+		__mod_zone_page_state_direct(m, z, item, delta);
+		return;
+	}
+	struct per_cpu_zonestat *pz = &z->per_cpu_zonestats[c->id];
+	long x = delta + atomic_load_explicit(&pz->vm_stat_diff[item], memory_order_relaxed);
+	long t = atomic_load_explicit(&pz->stat_threshold, memory_order_relaxed);
+	if (unlikely(x > t || x < -t))
+		__mod_zone_page_state_fold(m, pz, z, item, x);
+	else
+		atomic_store_explicit(&pz->vm_stat_diff[item], (signed char)x,
+				      memory_order_relaxed);
+}
 void mod_zone_page_state(struct kmm_machine *m, struct zone *z, enum zone_stat_item item,
 			 long delta);
 /* NR_SLAB_*_B take bytes (page multiples) and are kept and read in pages, as Linux. */
-void __mod_node_page_state(struct kmm_machine *m, struct kmm_cpu *c, pg_data_t *pgdat,
-			   enum node_stat_item item, long delta);
-void mod_node_page_state(struct kmm_machine *m, pg_data_t *pgdat, enum node_stat_item item,
-			 long delta);
+void __mod_node_page_state_direct(struct kmm_machine *m, pg_data_t *pgdat, enum node_stat_item item,
+				  long delta);
+void __mod_node_page_state_fold(struct kmm_machine *m, struct per_cpu_nodestat *pn,
+				pg_data_t *pgdat, enum node_stat_item item, long x);
+void mod_node_page_state_slow(struct kmm_machine *m, pg_data_t *pgdat, enum node_stat_item item,
+			      long delta);
+/*
+ * The common case inline: the slot's per-CPU delta stays within its
+ * threshold.  Folding past the threshold, nodes without per-CPU counters
+ * and calls without a slot go out of line.
+ */
+static inline void __mod_node_page_state(struct kmm_machine *m, struct kmm_cpu *c, pg_data_t *pgdat,
+					 enum node_stat_item item, long delta)
+{
+	if (item == NR_SLAB_RECLAIMABLE_B || item == NR_SLAB_UNRECLAIMABLE_B)
+		delta >>= KMM_PAGE_SHIFT; /* kept in pages, as Linux */
+	if (unlikely(!c || !pgdat->per_cpu_nodestats)) {
+		__mod_node_page_state_direct(m, pgdat, item, delta);
+		return;
+	}
+	struct per_cpu_nodestat *pn = &pgdat->per_cpu_nodestats[c->id];
+	long x = delta + atomic_load_explicit(&pn->vm_node_stat_diff[item], memory_order_relaxed);
+	long t = atomic_load_explicit(&pn->stat_threshold, memory_order_relaxed);
+	if (unlikely(x > t || x < -t))
+		__mod_node_page_state_fold(m, pn, pgdat, item, x);
+	else
+		atomic_store_explicit(&pn->vm_node_stat_diff[item], (signed char)x,
+				      memory_order_relaxed);
+}
+static inline void mod_node_page_state(struct kmm_machine *m, pg_data_t *pgdat,
+				       enum node_stat_item item, long delta)
+{
+	struct kmm_cpu *c = kmm_this_cpu_fast(m);
+
+	if (likely(c))
+		__mod_node_page_state(m, c, pgdat, item, delta);
+	else
+		mod_node_page_state_slow(m, pgdat, item, delta);
+}
 static inline void __count_vm_events(struct kmm_cpu *c, enum vm_event_item item,
 				     unsigned long delta)
 {

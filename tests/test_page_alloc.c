@@ -371,6 +371,216 @@ static void test_bad_frees(void **state)
 	kmm_machine_shutdown(m);
 }
 
+static void free3(struct kmm_machine *m, void *p)
+{
+	__kmm_free_pages(m, p, 3);
+}
+
+static unsigned long sum_pgalloc(struct kmm_machine *m)
+{
+	return sum_vm_event(m, PGALLOC_DMA) + sum_vm_event(m, PGALLOC_DMA32) +
+	       sum_vm_event(m, PGALLOC_NORMAL) + sum_vm_event(m, PGALLOC_MOVABLE);
+}
+
+/* NUMA event @item over every zone: folded and per-CPU parts. */
+static unsigned long numa_events(struct kmm_machine *m, enum numa_stat_item item)
+{
+	unsigned long x = atomic_load(&m->vm_numa_event[item]);
+	int nid, zt;
+	struct zone *z;
+	for_each_zone_m(m, nid, zt, z)
+	{
+		x += atomic_load(&z->vm_numa_event[item]);
+		if (z->per_cpu_zonestats)
+			for (int cpu = 0; cpu < m->nr_cpu_ids; cpu++)
+				x += atomic_load(&z->per_cpu_zonestats[cpu].vm_numa_event[item]);
+	}
+	return x;
+}
+
+/*
+ * The fast paths of orders 1..4 on a bound CPU (kmalloc of more than 8 KiB
+ * takes them with __GFP_COMP): blocks come and go with exact counters, and
+ * every bad free of a compound head or a block with an extra reference is
+ * still caught, reported, or deferred to the last reference.
+ */
+static void test_order_fast_paths(void **state)
+{
+	(void)state;
+	struct kmm_machine *m = test_boot("quiet mem=128M numa=off", &cap);
+	kmm_cpu_enter(m, 0);
+	kmm_drain_all_pages(m);
+	long free0 = total_free_pages(m);
+	for (unsigned o = 0; o <= 4; o++) {
+		for (int comp = 0; comp < 2; comp++) {
+			gfp_t gfp = GFP_KERNEL | (comp ? __GFP_COMP : 0);
+			unsigned long pgalloc0 = sum_pgalloc(m), pgfree0 = sum_vm_event(m, PGFREE);
+			unsigned long hit0 = numa_events(m, NUMA_HIT);
+			unsigned long local0 = numa_events(m, NUMA_LOCAL);
+			unsigned long other0 = numa_events(m, NUMA_OTHER);
+			struct page *p[3];
+			for (int i = 0; i < 3; i++) {
+				p[i] = kmm_alloc_pages(m, gfp, o);
+				assert_non_null(p[i]);
+				assert_int_equal(page_ref_count(p[i]), 1);
+				/* order 0 with __GFP_COMP is a plain page */
+				assert_int_equal(PageHead(p[i]), comp && o);
+				if (comp && o)
+					assert_int_equal(compound_order(p[i]), o);
+				for (unsigned long j = 1; j < (1UL << o); j++) {
+					assert_int_equal(PageTail(p[i] + j), comp);
+					if (comp)
+						assert_ptr_equal(compound_head(p[i] + j), p[i]);
+				}
+			}
+			assert_int_equal(sum_pgalloc(m) - pgalloc0, 3UL << o);
+			/* one NUMA event of each kind per allocation, not per page */
+			assert_int_equal(numa_events(m, NUMA_HIT) - hit0, 3);
+			assert_int_equal(numa_events(m, NUMA_LOCAL) - local0, 3);
+			assert_int_equal(numa_events(m, NUMA_OTHER), other0);
+			for (int i = 0; i < 3; i++) {
+				struct zone *z = kmm_page_zone(m, p[i]);
+				int pcp0 = kmm_pcp_count(z, 0);
+				__kmm_free_pages(m, p[i], o);
+				if (o <= PAGE_ALLOC_COSTLY_ORDER) /* onto this CPU's list */
+					assert_int_equal(kmm_pcp_count(z, 0), pcp0 + (1 << o));
+				assert_false(PageHead(p[i]));
+				for (unsigned long j = 1; j < (1UL << o); j++)
+					assert_false(PageTail(p[i] + j));
+			}
+			assert_int_equal(sum_vm_event(m, PGFREE) - pgfree0, 3UL << o);
+		}
+	}
+	kmm_drain_all_pages(m);
+	assert_int_equal(total_free_pages(m), free0);
+	check_invariants(m, true);
+
+	/* a tail whose compound_head points elsewhere: reported, block kept */
+	struct page *h = kmm_alloc_pages(m, GFP_KERNEL | __GFP_COMP, 3);
+	__atomic_store_n(&h[5].compound_head, (unsigned long)(h + 4) | 1UL, __ATOMIC_RELAXED);
+	expect_bad(m, free3, h, "corrupted compound_head in tail page");
+	/* the first tail's order disagrees with the free's */
+	h = kmm_alloc_pages(m, GFP_KERNEL | __GFP_COMP, 2);
+	h[1].compound_order = 3;
+	expect_bad(m, free2, h, "compound page freed with the wrong order");
+	h[1].compound_order = 2;
+	/* a tail freed with the block's order, the head with another one */
+	expect_bad(m, free2, h + 2, "tail page");
+	expect_bad(m, free1, h, "order other than");
+	__kmm_free_pages(m, h, 2);
+	/* ... and freed twice */
+	expect_bad(m, free2, h, "Bad page state");
+	/* a flag the free path objects to, a mapping: reported at free */
+	h = kmm_alloc_pages(m, GFP_KERNEL | __GFP_COMP, 2);
+	SetPageLocked(h);
+	expect_bad(m, free2, h, "PAGE_FLAGS_CHECK_AT_FREE");
+	static struct page not_a_mapping;
+	h = kmm_alloc_pages(m, GFP_KERNEL | __GFP_COMP, 1);
+	h->mapping = &not_a_mapping;
+	expect_bad(m, free1, h, "non-NULL mapping");
+
+	/* another reference to a compound head: the last put frees it */
+	kmm_drain_all_pages(m);
+	long before = total_free_pages(m);
+	unsigned long pgfree0 = sum_vm_event(m, PGFREE);
+	h = kmm_alloc_pages(m, GFP_KERNEL | __GFP_COMP, 3);
+	get_page(h);
+	__kmm_free_pages(m, h, 3);
+	assert_int_equal(page_ref_count(h), 1);
+	assert_true(PageHead(h));
+	assert_ptr_equal(compound_head(h + 7), h);
+	assert_int_equal(sum_vm_event(m, PGFREE), pgfree0);
+	kmm_put_page(m, h + 6);
+	assert_int_equal(sum_vm_event(m, PGFREE), pgfree0 + 8);
+	kmm_drain_all_pages(m);
+	assert_int_equal(total_free_pages(m), before);
+	/* ... to a plain block: all but the first page go back now */
+	struct page *b = kmm_alloc_pages(m, GFP_KERNEL, 2);
+	get_page(b);
+	__kmm_free_pages(m, b, 2);
+	kmm_drain_all_pages(m);
+	assert_int_equal(total_free_pages(m), before - 1);
+	assert_int_equal(page_ref_count(b), 1);
+	__kmm_free_pages(m, b, 0);
+	kmm_drain_all_pages(m);
+	assert_int_equal(total_free_pages(m), before);
+
+	/* a compound block freed into an isolated pageblock skips the pcp
+	 * lists and NR_FREE_PAGES until the block is given back */
+	h = kmm_alloc_pages(m, GFP_KERNEL | __GFP_COMP, 2);
+	struct zone *z = kmm_page_zone(m, h);
+	kmm_pfn_t pfn = kmm_page_to_pfn(m, h);
+	int mt = kmm_isolate_pageblock(m, pfn);
+	assert_true(mt >= 0 && mt < MIGRATE_PCPTYPES);
+	long zfree = zone_page_state_snapshot(m, z, NR_FREE_PAGES);
+	int pcp0 = kmm_pcp_count(z, 0);
+	__kmm_free_pages(m, h, 2);
+	assert_int_equal(kmm_pcp_count(z, 0), pcp0);
+	assert_int_equal(zone_page_state_snapshot(m, z, NR_FREE_PAGES), zfree);
+	assert_int_equal(kmm_unisolate_pageblock(m, pfn, mt), 0);
+	kmm_drain_all_pages(m);
+	assert_int_equal(total_free_pages(m), before);
+	check_invariants(m, true);
+
+	/* a corrupt free block, on a pcp list (order 2) or in the buddy
+	 * (order 4), is reported when allocated, left alone, and another
+	 * block is handed out */
+	for (unsigned o = 2; o <= 4; o += 2) {
+		struct page *a = kmm_alloc_pages(m, GFP_KERNEL | __GFP_COMP, o), *a2 = NULL, *bad;
+		if (o <= PAGE_ALLOC_COSTLY_ORDER) {
+			__kmm_free_pages(m, a, o); /* the next one handed out */
+			bad = a;
+		} else {
+			/* the next block __rmqueue_smallest() takes: the head of
+			 * the order's list (after a split if it was empty) */
+			struct zone *za = kmm_page_zone(m, a);
+			struct list_head *l = &za->free_area[o].free_list[MIGRATE_UNMOVABLE];
+			if (list_empty(l))
+				a2 = kmm_alloc_pages(m, GFP_KERNEL | __GFP_COMP, o);
+			assert_false(list_empty(l));
+			bad = list_first_entry(l, struct page, lru);
+		}
+		SetPageLocked(bad);
+		unsigned long bad0 = atomic_load(&m->nr_bad_pages);
+		logcap_clear(&cap);
+		struct page *g = kmm_alloc_pages(m, GFP_KERNEL | __GFP_COMP, o);
+		assert_non_null(g);
+		assert_ptr_not_equal(g, bad);
+		assert_true(PageHead(g));
+		assert_int_equal(atomic_load(&m->nr_bad_pages), bad0 + 1);
+		assert_true(logcap_has(&cap, "PAGE_FLAGS_CHECK_AT_PREP"));
+		__kmm_free_pages(m, g, o);
+		if (o > PAGE_ALLOC_COSTLY_ORDER)
+			__kmm_free_pages(m, a, o);
+		if (a2)
+			__kmm_free_pages(m, a2, o);
+	}
+	kmm_drain_all_pages(m);
+	before = total_free_pages(m);
+
+	/* kmalloc beyond the caches: compound pages, NR_SLAB_UNRECLAIMABLE_B
+	 * (read in pages) exact both ways */
+	long slab0 = global_node_page_state_snapshot(m, NR_SLAB_UNRECLAIMABLE_B);
+	void *big[4];
+	for (int i = 0; i < 4; i++) {
+		big[i] = kmm_kmalloc(m, (size_t)16384 << i, GFP_KERNEL);
+		assert_non_null(big[i]);
+		struct page *hp = kmm_virt_to_page(m, big[i]);
+		assert_true(PageHead(hp));
+		assert_int_equal(compound_order(hp), 2 + i);
+	}
+	assert_int_equal(global_node_page_state_snapshot(m, NR_SLAB_UNRECLAIMABLE_B),
+			 slab0 + 4 + 8 + 16 + 32);
+	for (int i = 0; i < 4; i++)
+		kmm_kfree(m, big[i]);
+	assert_int_equal(global_node_page_state_snapshot(m, NR_SLAB_UNRECLAIMABLE_B), slab0);
+	kmm_drain_all_pages(m);
+	assert_int_equal(total_free_pages(m), before);
+	check_invariants(m, true);
+	kmm_cpu_leave(m);
+	kmm_machine_shutdown(m);
+}
+
 static void test_bad_orders(void **state)
 {
 	(void)state;
@@ -616,6 +826,7 @@ int main(void)
 		cmocka_unit_test(test_gfp_zones_and_nodes),
 		cmocka_unit_test(test_zero_compound_exact),
 		cmocka_unit_test(test_bad_frees),
+		cmocka_unit_test(test_order_fast_paths),
 		cmocka_unit_test(test_bad_orders),
 		cmocka_unit_test(test_exhaustion_report),
 		cmocka_unit_test(test_watermarks),

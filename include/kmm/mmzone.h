@@ -48,6 +48,11 @@ struct free_area {
 /* Per-CPU page lists: orders 0..PAGE_ALLOC_COSTLY_ORDER x pcp migratetypes. */
 #define NR_PCP_LISTS (MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1))
 
+/*
+ * The per-CPU structures below sit in arrays indexed by CPU slot; each
+ * takes whole cache lines (as Linux's per-CPU areas keep CPUs apart), so
+ * one CPU's updates never bounce a line another CPU is writing.
+ */
 struct per_cpu_pages {
 	kmm_spinlock_t lock; /* local fast path and remote drains */
 	int count;	     /* pages on the lists */
@@ -55,19 +60,19 @@ struct per_cpu_pages {
 	int batch;	     /* refill/drain chunk */
 	int free_count;	     /* consecutive frees, for batch scaling */
 	struct list_head lists[NR_PCP_LISTS];
-};
+} __attribute__((aligned(64)));
 
 /* Per-CPU vmstat deltas of one zone, folded into the zone at a threshold. */
 struct per_cpu_zonestat {
 	_Atomic signed char vm_stat_diff[NR_VM_ZONE_STAT_ITEMS];
 	_Atomic signed char stat_threshold;
 	atomic_ulong vm_numa_event[NR_VM_NUMA_EVENT_ITEMS];
-};
+} __attribute__((aligned(64)));
 
 struct per_cpu_nodestat {
 	_Atomic signed char vm_node_stat_diff[NR_VM_NODE_STAT_ITEMS];
 	_Atomic signed char stat_threshold;
-};
+} __attribute__((aligned(64)));
 
 struct pglist_data;
 struct kmm_machine;

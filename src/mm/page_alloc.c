@@ -12,8 +12,9 @@
  * Locking: pcp lists belong to the CPU slot that owns them; only the slot
  * owner touches them (other CPUs ask for drains, see kmm_drain_all_pages).
  * zone->lock guards free_area[] and pageblock migratetypes; it nests
- * inside slot ownership.  The fast path takes no lock and no atomic
- * read-modify-write except the page refcount on free.
+ * inside slot ownership.  The per-CPU-list fast paths take no lock and no
+ * atomic read-modify-write except the page refcount on free; orders above
+ * PAGE_ALLOC_COSTLY_ORDER take zone->lock there too, as in the general path.
  *
  * Invariants (checked by tests/test_page_alloc*.c):
  *   - a free block of order N is PageBuddy with buddy_order == N, its
@@ -180,9 +181,11 @@ static void __free_one_page(struct kmm_machine *m, struct kmm_cpu *c, struct pag
 	__add_to_free_list(page, z, order, mt, to_tail);
 }
 
-/* Split a block of order @high, keeping the first 2^low pages. */
-static inline void expand(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z,
-			  struct page *page, unsigned low, unsigned high, int mt)
+/*
+ * Split a block of order @high, keeping the first 2^low pages; the halves
+ * stay free (the caller accounts only what leaves the free lists).
+ */
+static inline void expand(struct zone *z, struct page *page, unsigned low, unsigned high, int mt)
 {
 	unsigned long size = 1UL << high;
 	while (high > low) {
@@ -190,7 +193,6 @@ static inline void expand(struct kmm_machine *m, struct kmm_cpu *c, struct zone 
 		size >>= 1;
 		__add_to_free_list(&page[size], z, high, mt, false);
 		set_buddy_order(&page[size], high);
-		account_freepages(m, c, z, (long)size, mt);
 	}
 }
 
@@ -202,9 +204,11 @@ static struct page *__rmqueue_smallest(struct kmm_machine *m, struct kmm_cpu *c,
 		struct page *page = get_page_from_free_area(area, mt);
 		if (!page)
 			continue;
+		/* one NR_FREE_PAGES update for the pages taken, as Linux's
+		 * page_del_and_expand(): the split halves never left */
 		__del_page_from_free_list(page, z, cur);
-		account_freepages(m, c, z, -(1L << cur), mt);
-		expand(m, c, z, page, order, cur, mt);
+		expand(z, page, order, cur, mt);
+		account_freepages(m, c, z, -(1L << order), mt);
 		return page;
 	}
 	return NULL;
@@ -695,6 +699,46 @@ static const char *page_bad_reason_at_put(const struct page *page, unsigned orde
 	return NULL;
 }
 
+/* compound_head, and the word holding compound_order (lru.prev) whole */
+static KMM_ALWAYS_INLINE void clear_compound_tail(struct page *t)
+{
+	_Static_assert(offsetof(struct page, compound_order) == offsetof(struct page, lru.prev),
+		       "compound_order overlays lru.prev");
+	t->compound_head = 0;
+	t->lru.prev = NULL;
+}
+
+/*
+ * Check that every tail page of the compound block at @page (order >= 1)
+ * points back at it, and turn them into plain pages again.  A tail with
+ * another compound_head is reported and stops the free (the block leaks).
+ */
+static KMM_ALWAYS_INLINE bool free_tail_pages_prepare(struct kmm_machine *m, struct page *page,
+						      unsigned order)
+{
+	/* compound_head(t) == page, for t != page: the raw word is page | 1 */
+	const unsigned long head = (unsigned long)page | 1UL;
+	struct page *t = page + 1, *end = page + (1UL << order);
+	if (unlikely(__atomic_load_n(&t->compound_head, __ATOMIC_RELAXED) != head))
+		goto bad;
+	clear_compound_tail(t);
+	/* the remaining 2^order - 2 tails, two at a time */
+	for (t += 1; t != end; t += 2) {
+		unsigned long h0 = __atomic_load_n(&t[0].compound_head, __ATOMIC_RELAXED);
+		unsigned long h1 = __atomic_load_n(&t[1].compound_head, __ATOMIC_RELAXED);
+		if (unlikely(((h0 ^ head) | (h1 ^ head)) != 0)) {
+			t += h0 == head; /* the first bad one */
+			goto bad;
+		}
+		clear_compound_tail(&t[0]);
+		clear_compound_tail(&t[1]);
+	}
+	return true;
+bad:
+	bad_page(m, t, "corrupted compound_head in tail page");
+	return false;
+}
+
 static bool free_pages_prepare(struct kmm_machine *m, struct page *page, unsigned order)
 {
 	const char *why = page_bad_reason_at_free(page);
@@ -702,17 +746,8 @@ static bool free_pages_prepare(struct kmm_machine *m, struct page *page, unsigne
 		bad_page(m, page, why);
 		return false;
 	}
-	if (PageHead(page)) {
-		for (unsigned long i = 1; i < (1UL << order); i++) {
-			struct page *t = page + i;
-			if (unlikely(compound_head(t) != page)) {
-				bad_page(m, t, "corrupted compound_head in tail page");
-				return false;
-			}
-			t->compound_head = 0;
-			t->compound_order = 0;
-		}
-	}
+	if (PageHead(page) && order && unlikely(!free_tail_pages_prepare(m, page, order)))
+		return false;
 	/* keep only the zone/node/section links */
 	unsigned long f = atomic_load_explicit(&page->flags, memory_order_relaxed);
 	atomic_store_explicit(&page->flags, f & ~(KMM_PAGEFLAGS_MASK | KMM_ALLOC_ORDER_MASK),
@@ -746,28 +781,41 @@ static inline bool check_new_page(struct kmm_machine *m, struct page *page, unsi
 	return true;
 }
 
+/* Tail pages point at the head; the first tail holds the order (order >= 1). */
+static KMM_ALWAYS_INLINE void prep_compound_tails(struct page *page, unsigned order)
+{
+	const unsigned long head = (unsigned long)page | 1UL;
+	__atomic_store_n(&page[1].compound_head, head, __ATOMIC_RELAXED);
+	/* the remaining 2^order - 2 tails, two at a time */
+	for (struct page *t = page + 2, *end = page + (1UL << order); t != end; t += 2) {
+		__atomic_store_n(&t[0].compound_head, head, __ATOMIC_RELAXED);
+		__atomic_store_n(&t[1].compound_head, head, __ATOMIC_RELAXED);
+	}
+	page[1].compound_order = (unsigned char)order;
+}
+
 void prep_compound_page(struct page *page, unsigned order)
 {
 	SetPageHead(page);
-	for (unsigned long i = 1; i < (1UL << order); i++) {
-		struct page *t = page + i;
-		__atomic_store_n(&t->compound_head, (unsigned long)page | 1UL, __ATOMIC_RELAXED);
-	}
-	page[1].compound_order = (unsigned char)order;
+	if (order)
+		prep_compound_tails(page, order);
 }
 
 static inline void prep_new_page(struct kmm_machine *m, struct page *page, unsigned order,
 				 gfp_t gfp, unsigned long f)
 {
+	bool compound = order && (gfp & __GFP_COMP);
 	set_page_count(page, 1);
+	/* the block is ours alone: PG_head goes in with the same store */
 	atomic_store_explicit(&page->flags,
 			      (f & ~KMM_ALLOC_ORDER_MASK) |
-				      ((unsigned long)(order + 1) << KMM_ALLOC_ORDER_SHIFT),
+				      ((unsigned long)(order + 1) << KMM_ALLOC_ORDER_SHIFT) |
+				      ((unsigned long)compound << PG_head),
 			      memory_order_relaxed);
 	if (gfp & __GFP_ZERO)
 		kmm_memset(kmm_page_address(m, page), 0, KMM_PAGE_SIZE << order);
-	if (order && (gfp & __GFP_COMP))
-		prep_compound_page(page, order);
+	if (compound)
+		prep_compound_tails(page, order);
 }
 
 /* ---- freeing ------------------------------------------------------------- */
@@ -790,22 +838,23 @@ static void free_the_page(struct kmm_machine *m, struct page *page, unsigned ord
 			     atomic_load_explicit(&page->flags, memory_order_relaxed));
 }
 
-/* Hand a checked, cleared block (flags @f) to the pcp lists or the buddy. */
-static KMM_ALWAYS_INLINE void __free_prepared_page(struct kmm_machine *m, struct page *page,
-						   unsigned order, unsigned long f)
+/*
+ * Hand a checked, cleared block (flags @f) to the pcp lists or the buddy,
+ * on CPU slot @c the caller holds.
+ */
+static KMM_ALWAYS_INLINE void __free_prepared_page_pfn(struct kmm_machine *m, struct kmm_cpu *c,
+						       struct page *page, kmm_pfn_t pfn,
+						       unsigned order, unsigned long f)
 {
-	struct kmm_cpu *c = kmm_get_cpu(m);
 	struct zone *z = &m->node_data[(f >> KMM_NODES_PGSHIFT) & ((1UL << KMM_NODES_SHIFT) - 1)]
 				  ->node_zones[f >> KMM_ZONES_PGSHIFT];
-	unsigned long sec = (f >> KMM_SECTIONS_PGSHIFT) & ((1UL << KMM_SECTIONS_WIDTH) - 1);
-	kmm_pfn_t pfn = ((uintptr_t)page - m->mem_section[sec].section_mem_map) / sizeof(*page);
 	__count_vm_events(c, PGFREE, 1UL << order);
 	if (likely(pcp_allowed_order(order))) {
 		int mt = zone_pfnblock_migratetype(z, pfn);
 		if (unlikely(mt >= MIGRATE_PCPTYPES)) {
 			if (is_migrate_isolate(mt)) {
 				free_one_page(m, c, z, page, pfn, order);
-				goto out;
+				return;
 			}
 			mt = MIGRATE_MOVABLE; /* highatomic pages ride the movable list */
 		}
@@ -820,28 +869,70 @@ static KMM_ALWAYS_INLINE void __free_prepared_page(struct kmm_machine *m, struct
 			int batch = __atomic_load_n(&pcp->batch, __ATOMIC_RELAXED);
 			free_pcppages_bulk(m, c, z, nr_pcp_free(pcp, high, batch), pcp, pindex);
 		}
-		goto out;
+		return;
 	}
 	free_one_page(m, c, z, page, pfn, order);
-out:
+}
+
+/* Hand a checked, cleared block (flags @f) to the pcp lists or the buddy. */
+static KMM_ALWAYS_INLINE void __free_prepared_page(struct kmm_machine *m, struct page *page,
+						   unsigned order, unsigned long f)
+{
+	struct kmm_cpu *c = kmm_get_cpu(m);
+	unsigned long sec = (f >> KMM_SECTIONS_PGSHIFT) & ((1UL << KMM_SECTIONS_WIDTH) - 1);
+	kmm_pfn_t pfn = ((uintptr_t)page - m->mem_section[sec].section_mem_map) / sizeof(*page);
+	__free_prepared_page_pfn(m, c, page, pfn, order, f);
 	kmm_put_cpu(m, c);
 }
 
-/* Does @page point into a mem_map array of @m?  (Before we read it.) */
-static KMM_ALWAYS_INLINE bool page_ptr_valid(const struct kmm_machine *m, const struct page *page)
+/*
+ * Does @page point into a mem_map array of @m?  (Before we read it.)  If
+ * so, *@fp is the flags word it was checked with and *@pfnp its pfn.
+ */
+static KMM_ALWAYS_INLINE bool page_ptr_valid_get(const struct kmm_machine *m,
+						 const struct page *page, unsigned long *fp,
+						 kmm_pfn_t *pfnp)
 {
 	uintptr_t p = (uintptr_t)page;
 	uintptr_t off_ram = p - (uintptr_t)m->ram; /* wraps for pointers below ram */
 	if (off_ram >= m->ram_bytes || (off_ram & (sizeof(struct page) - 1)))
 		return false;
 	/* the section named in the flags must hold this very struct page */
-	unsigned long sec = kmm_page_to_section_nr(page);
+	unsigned long f = atomic_load_explicit((atomic_ulong *)&page->flags, memory_order_relaxed);
+	unsigned long sec = (f >> KMM_SECTIONS_PGSHIFT) & ((1UL << KMM_SECTIONS_WIDTH) - 1);
 	if (unlikely(sec >= m->nr_mem_sections))
 		return false;
 	const struct mem_section *ms = &m->mem_section[sec];
 	kmm_pfn_t pfn = (p - ms->section_mem_map) / sizeof(struct page);
 	uint64_t off = pfn - ((kmm_pfn_t)sec << KMM_PFN_SECTION_SHIFT);
+	*fp = f;
+	*pfnp = pfn;
 	return ms->section_mem_map && off >= ms->lo && off < ms->hi;
+}
+
+static KMM_ALWAYS_INLINE bool page_ptr_valid(const struct kmm_machine *m, const struct page *page)
+{
+	unsigned long f;
+	kmm_pfn_t pfn;
+	return page_ptr_valid_get(m, page, &f, &pfn);
+}
+
+/*
+ * Our reference to the first page of a non-compound block was not the
+ * last: free the rest of the block (Linux); an order-0 page is left
+ * exactly as it is for its other holders.
+ */
+static __attribute__((noinline)) void free_pages_not_last(struct kmm_machine *m, struct page *page,
+							  unsigned order)
+{
+	if (!order)
+		return;
+	set_page_alloc_order(page, 1);
+	while (order-- > 0) {
+		struct page *t = page + (1UL << order);
+		set_page_count(t, 0);
+		free_the_page(m, t, order);
+	}
 }
 
 static KMM_ALWAYS_INLINE void free_pages_inline(struct kmm_machine *m, struct page *page,
@@ -873,7 +964,8 @@ static KMM_ALWAYS_INLINE void free_pages_inline(struct kmm_machine *m, struct pa
 			return;
 		}
 		/* a get_page() raced in: the general path below sorts it out */
-		goto not_last;
+		free_pages_not_last(m, page, order);
+		return;
 	}
 	const char *why = page_bad_reason_at_put(page, order);
 	if (unlikely(why)) {
@@ -887,23 +979,56 @@ static KMM_ALWAYS_INLINE void free_pages_inline(struct kmm_machine *m, struct pa
 	}
 	if (head)
 		return;
-not_last:
-	/* someone still holds the first page: free the rest (Linux); an
-	 * order-0 page is left exactly as it is for its other holders */
-	if (!order)
-		return;
-	set_page_alloc_order(page, 1);
-	while (order-- > 0) {
-		struct page *t = page + (1UL << order);
-		set_page_count(t, 0);
-		free_the_page(m, t, order);
-	}
+	free_pages_not_last(m, page, order);
 }
 
 static __attribute__((noinline)) void free_pages_general(struct kmm_machine *m, struct page *page,
 							 unsigned order)
 {
 	free_pages_inline(m, page, order);
+}
+
+/*
+ * The order >= 1 fast path: a bound CPU (@c) frees the first page of a
+ * block allocated with this order, whose struct page pointer was checked,
+ * holding its only reference, with nothing set that the free path objects
+ * to.  Plain blocks take free_pages_inline()'s checks; compound heads also
+ * those of page_bad_reason_at_put() (compound_order == order) and of
+ * free_pages_prepare() (every tail points back at the head).  Anything
+ * else, reports included, goes the general way.
+ */
+static __attribute__((noinline)) void free_pages_order_fast(struct kmm_machine *m,
+							    struct kmm_cpu *c, struct page *page,
+							    unsigned order, unsigned long f,
+							    kmm_pfn_t pfn)
+{
+	const unsigned long mask =
+		PAGE_FLAGS_CHECK_AT_FREE | (1UL << PG_head) | KMM_ALLOC_ORDER_MASK;
+	/* order + 1 fits the 4-bit field only for order <= 14: larger orders
+	 * (bogus, above MAX_PAGE_ORDER) never match and go the general way */
+	const unsigned long stamp = (unsigned long)(order + 1) << KMM_ALLOC_ORDER_SHIFT;
+	unsigned long fm = f & mask;
+	bool compound = fm == (stamp | (1UL << PG_head));
+	if (unlikely(!(fm == stamp || compound) || kmm_page_type(page) != PAGE_TYPE_NONE ||
+		     page->mapping || PageTail(page) || page_ref_count(page) != 1 ||
+		     (compound && page[1].compound_order != order))) {
+		free_pages_general(m, page, order);
+		return;
+	}
+	if (unlikely(!put_page_testzero(page))) {
+		/* a get_page() raced in: a compound block is freed by the
+		 * last put_page(), a plain one gives back all but its first
+		 * page now, as the general path does */
+		if (!compound)
+			free_pages_not_last(m, page, order);
+		return;
+	}
+	if (compound && unlikely(!free_tail_pages_prepare(m, page, order)))
+		return;
+	f &= ~(KMM_PAGEFLAGS_MASK | KMM_ALLOC_ORDER_MASK);
+	atomic_store_explicit(&page->flags, f, memory_order_relaxed);
+	page->private = 0;
+	__free_prepared_page_pfn(m, c, page, pfn, order, f);
 }
 
 /*
@@ -915,14 +1040,18 @@ static __attribute__((noinline)) void free_pages_general(struct kmm_machine *m, 
 void __kmm_free_pages(struct kmm_machine *m, struct page *page, unsigned order)
 {
 	struct kmm_cpu *c = kmm_this_cpu_fast(m);
-	if (likely(!order && c && page_ptr_valid(m, page))) {
-		unsigned long f = atomic_load_explicit(&page->flags, memory_order_relaxed);
+	unsigned long f;
+	kmm_pfn_t pfn;
+	if (likely(c && page_ptr_valid_get(m, page, &f, &pfn))) {
+		if (order) {
+			free_pages_order_fast(m, c, page, order, f, pfn);
+			return;
+		}
 		const unsigned long mask =
 			PAGE_FLAGS_CHECK_AT_FREE | (1UL << PG_head) | KMM_ALLOC_ORDER_MASK;
 		struct zone *z =
 			&m->node_data[(f >> KMM_NODES_PGSHIFT) & ((1UL << KMM_NODES_SHIFT) - 1)]
 				 ->node_zones[f >> KMM_ZONES_PGSHIFT];
-		kmm_pfn_t pfn = kmm_page_to_pfn(m, page);
 		int mt = zone_pfnblock_migratetype(z, pfn);
 		struct per_cpu_pages *pcp = &z->per_cpu_pageset[c->id];
 		if (likely((f & mask) == (1UL << KMM_ALLOC_ORDER_SHIFT) &&
@@ -1085,6 +1214,19 @@ static KMM_ALWAYS_INLINE struct page *rmqueue_pcplist(struct kmm_machine *m, str
 	list_del(&page->lru);
 	pcp_set_count(pcp, pcp->count - (1 << order));
 	return page;
+}
+
+/* zone_statistics(c, z, z): the local zone was the preferred one. */
+static KMM_ALWAYS_INLINE void zone_statistics_preferred(struct kmm_cpu *c, struct zone *z)
+{
+	struct per_cpu_zonestat *pz = &z->per_cpu_zonestats[c->id];
+	enum numa_stat_item where = z->node == c->node ? NUMA_LOCAL : NUMA_OTHER;
+	unsigned long hit =
+		atomic_load_explicit(&pz->vm_numa_event[NUMA_HIT], memory_order_relaxed);
+	unsigned long w = atomic_load_explicit(&pz->vm_numa_event[where], memory_order_relaxed);
+	/* the slot's owner is the only writer, as __count_numa_event() */
+	atomic_store_explicit(&pz->vm_numa_event[NUMA_HIT], hit + 1, memory_order_relaxed);
+	atomic_store_explicit(&pz->vm_numa_event[where], w + 1, memory_order_relaxed);
 }
 
 static inline void zone_statistics(struct kmm_cpu *c, struct zone *preferred, struct zone *z)
@@ -1382,6 +1524,83 @@ static __attribute__((noinline)) struct page *alloc_pages_general(struct kmm_mac
 }
 
 /*
+ * The fast path for orders 1..MAX_PAGE_ORDER (kmalloc of more than 8 KiB,
+ * compound or not): a bound CPU, an ordinary request, the first zone of the
+ * local zonelist passing __zone_watermark_ok() at its low watermark for
+ * this order (free pages and a free block of at least this order), then
+ * what rmqueue() does there: orders up to PAGE_ALLOC_COSTLY_ORDER from the
+ * zone's per-CPU list for (migratetype, order) if it holds a block passing
+ * check_new_page(), larger ones from the buddy under zone->lock.  What
+ * get_page_from_freelist() would do, without its zonelist walk.  Anything
+ * else (an empty pcp list, a failed buddy request) goes the general way.
+ */
+static __attribute__((noinline)) struct page *alloc_pages_order_fast(struct kmm_machine *m,
+								     gfp_t gfp, unsigned order)
+{
+	const gfp_t odd = __GFP_ZERO | __GFP_THISNODE | ~__GFP_BITS_MASK;
+	struct kmm_cpu *c = kmm_this_cpu_fast(m);
+	int zt = gfp_zone_table[gfp & GFP_ZONEMASK];
+	int mt = gfp_migratetype(gfp);
+	if (likely(c && order <= MAX_PAGE_ORDER && !(gfp & odd) && zt >= 0 &&
+		   mt < MIGRATE_PCPTYPES)) {
+		struct zoneref *zr = m->node_data[c->node]->preferred_zoneref[zt];
+		struct zone *z = zr->zone;
+		if (unlikely(!z))
+			goto general;
+		/* __zone_watermark_ok(z, order, low, zt, ALLOC_WMARK_LOW, free) */
+		long free_pages = zone_page_state(z, NR_FREE_PAGES) -
+				  zone_watermark_unusable_free(z, order, ALLOC_WMARK_LOW);
+		if (free_pages <= (long)wmark_pages(z, WMARK_LOW) +
+					  atomic_load_explicit(&z->lowmem_reserve[zt],
+							       memory_order_relaxed) ||
+		    !free_area_has_block_racy(z, order, ALLOC_WMARK_LOW))
+			goto general;
+		struct page *page;
+		unsigned long f;
+		if (likely(pcp_allowed_order(order))) {
+			if (unlikely(!z->per_cpu_pageset))
+				goto general;
+			struct per_cpu_pages *pcp = &z->per_cpu_pageset[c->id];
+			struct list_head *list = &pcp->lists[order_to_pindex(mt, order)];
+			if (list_empty(list))
+				goto general; /* rmqueue_bulk() refills it there */
+			page = list_first_entry(list, struct page, lru);
+			f = atomic_load_explicit(&page->flags, memory_order_relaxed);
+			if (unlikely(kmm_page_type(page) != PAGE_TYPE_NONE || page->mapping ||
+				     page_ref_count(page) != 0 || (f & PAGE_FLAGS_CHECK_AT_PREP)))
+				goto general; /* reported there */
+			list_del(&page->lru);
+			pcp_set_count(pcp, pcp->count - (1 << order));
+			pcp->free_count >>= 1;
+		} else {
+			page = rmqueue_buddy(m, c, z, order, ALLOC_WMARK_LOW, mt);
+			if (unlikely(!page))
+				goto general;
+			f = atomic_load_explicit(&page->flags, memory_order_relaxed);
+			if (unlikely(check_new_page(m, page, f)))
+				goto general; /* reported, and leaked on purpose: it is corrupt */
+		}
+		bool compound = gfp & __GFP_COMP;
+		set_page_count(page, 1);
+		/* as prep_new_page(): PG_head in the same store */
+		atomic_store_explicit(
+			&page->flags,
+			(f & ~KMM_ALLOC_ORDER_MASK) |
+				((unsigned long)(order + 1) << KMM_ALLOC_ORDER_SHIFT) |
+				((unsigned long)compound << PG_head),
+			memory_order_relaxed);
+		if (compound)
+			prep_compound_tails(page, order);
+		__count_vm_events(c, (enum vm_event_item)(PGALLOC_DMA + zr->zone_idx),
+				  1UL << order);
+		zone_statistics_preferred(c, z);
+		return page;
+	}
+general:
+	return alloc_pages_general(m, gfp, order);
+}
+
+/*
  * The order-0 fast path, a leaf: a bound CPU, an ordinary request, the
  * first zone of the local zonelist above its low watermark, and a page on
  * that zone's per-CPU list.  Anything else goes the general way.
@@ -1389,10 +1608,12 @@ static __attribute__((noinline)) struct page *alloc_pages_general(struct kmm_mac
 struct page *kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order)
 {
 	const gfp_t odd = __GFP_ZERO | __GFP_COMP | __GFP_THISNODE | ~__GFP_BITS_MASK;
+	if (unlikely(order))
+		return alloc_pages_order_fast(m, gfp, order);
 	struct kmm_cpu *c = kmm_this_cpu_fast(m);
 	int zt = gfp_zone_table[gfp & GFP_ZONEMASK];
 	int mt = gfp_migratetype(gfp);
-	if (likely(c && !order && !(gfp & odd) && zt >= 0 && mt < MIGRATE_PCPTYPES)) {
+	if (likely(c && !(gfp & odd) && zt >= 0 && mt < MIGRATE_PCPTYPES)) {
 		struct zoneref *zr = m->node_data[c->node]->preferred_zoneref[zt];
 		struct zone *z = zr->zone;
 		struct per_cpu_pages *pcp = z ? &z->per_cpu_pageset[c->id] : NULL;
@@ -1418,7 +1639,7 @@ struct page *kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order)
 						      memory_order_relaxed);
 				__count_vm_events(
 					c, (enum vm_event_item)(PGALLOC_DMA + zr->zone_idx), 1);
-				zone_statistics(c, z, z);
+				zone_statistics_preferred(c, z);
 				return page;
 			}
 		}

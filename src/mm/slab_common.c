@@ -371,7 +371,10 @@ static void *kmalloc_large(struct kmm_machine *m, size_t size, gfp_t gfp, int ni
 				size);
 		return NULL;
 	}
-	struct page *page = kmm_alloc_pages_node(m, nid, (gfp & ~__GFP_ZERO) | __GFP_COMP, order);
+	gfp_t pgfp = (gfp & ~__GFP_ZERO) | __GFP_COMP;
+	/* no node asked for: kmm_alloc_pages() has the per-CPU fast path */
+	struct page *page = nid < 0 ? kmm_alloc_pages(m, pgfp, order) :
+				      kmm_alloc_pages_node(m, nid, pgfp, order);
 	if (!page)
 		return NULL;
 	mod_node_page_state(m, NODE_DATA(m, kmm_page_to_nid(page)), NR_SLAB_UNRECLAIMABLE_B,

@@ -42,11 +42,6 @@ const char *const vmstat_event_names[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(K
 #define VM_DIRTY_RATIO 20
 #define DIRTY_BACKGROUND_RATIO 10
 
-static bool vmstat_item_in_bytes(enum node_stat_item item)
-{
-	return item == NR_SLAB_RECLAIMABLE_B || item == NR_SLAB_UNRECLAIMABLE_B;
-}
-
 static bool vmstat_item_print_in_thp(enum node_stat_item item)
 {
 	return item == NR_ANON_THPS || item == NR_FILE_THPS || item == NR_SHMEM_THPS ||
@@ -81,24 +76,22 @@ static void node_page_state_add(struct kmm_machine *m, long x, pg_data_t *pgdat,
 	atomic_fetch_add_explicit(&m->vm_node_stat[item], x, memory_order_relaxed);
 }
 
-void __mod_zone_page_state(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z,
-			   enum zone_stat_item item, long delta)
+/*
+ * The out-of-line parts of __mod_zone_page_state() (internal.h): a zone
+ * without per-CPU counters yet or a call without a slot goes straight into
+ * the counters; a slot delta @x past its threshold is folded.
+ */
+void __mod_zone_page_state_direct(struct kmm_machine *m, struct zone *z, enum zone_stat_item item,
+				  long delta)
 {
-	struct per_cpu_zonestat *pz;
-	long x, t;
+	zone_page_state_add(m, delta, z, item);
+}
 
-	if (unlikely(!z->per_cpu_zonestats || !c)) {
-		zone_page_state_add(m, delta, z, item);
-		return;
-	}
-	pz = &z->per_cpu_zonestats[c->id];
-	x = delta + atomic_load_explicit(&pz->vm_stat_diff[item], memory_order_relaxed);
-	t = atomic_load_explicit(&pz->stat_threshold, memory_order_relaxed);
-	if (unlikely(x > t || x < -t)) {
-		zone_page_state_add(m, x, z, item);
-		x = 0;
-	}
-	atomic_store_explicit(&pz->vm_stat_diff[item], (signed char)x, memory_order_relaxed);
+void __mod_zone_page_state_fold(struct kmm_machine *m, struct per_cpu_zonestat *pz, struct zone *z,
+				enum zone_stat_item item, long x)
+{
+	zone_page_state_add(m, x, z, item);
+	atomic_store_explicit(&pz->vm_stat_diff[item], 0, memory_order_relaxed);
 }
 
 void mod_zone_page_state(struct kmm_machine *m, struct zone *z, enum zone_stat_item item,
@@ -110,30 +103,25 @@ void mod_zone_page_state(struct kmm_machine *m, struct zone *z, enum zone_stat_i
 	kmm_put_cpu(m, c);
 }
 
-void __mod_node_page_state(struct kmm_machine *m, struct kmm_cpu *c, pg_data_t *pgdat,
-			   enum node_stat_item item, long delta)
+/*
+ * The out-of-line parts of __mod_node_page_state() (internal.h), as those
+ * of __mod_zone_page_state(); @delta and @x are in pages already.
+ */
+void __mod_node_page_state_direct(struct kmm_machine *m, pg_data_t *pgdat, enum node_stat_item item,
+				  long delta)
 {
-	struct per_cpu_nodestat *pn;
-	long x, t;
-
-	if (vmstat_item_in_bytes(item))
-		delta /= (long)KMM_PAGE_SIZE; /* kept in pages, as Linux */
-	if (unlikely(!pgdat->per_cpu_nodestats || !c)) {
-		node_page_state_add(m, delta, pgdat, item);
-		return;
-	}
-	pn = &pgdat->per_cpu_nodestats[c->id];
-	x = delta + atomic_load_explicit(&pn->vm_node_stat_diff[item], memory_order_relaxed);
-	t = atomic_load_explicit(&pn->stat_threshold, memory_order_relaxed);
-	if (unlikely(x > t || x < -t)) {
-		node_page_state_add(m, x, pgdat, item);
-		x = 0;
-	}
-	atomic_store_explicit(&pn->vm_node_stat_diff[item], (signed char)x, memory_order_relaxed);
+	node_page_state_add(m, delta, pgdat, item);
 }
 
-void mod_node_page_state(struct kmm_machine *m, pg_data_t *pgdat, enum node_stat_item item,
-			 long delta)
+void __mod_node_page_state_fold(struct kmm_machine *m, struct per_cpu_nodestat *pn,
+				pg_data_t *pgdat, enum node_stat_item item, long x)
+{
+	node_page_state_add(m, x, pgdat, item);
+	atomic_store_explicit(&pn->vm_node_stat_diff[item], 0, memory_order_relaxed);
+}
+
+void mod_node_page_state_slow(struct kmm_machine *m, pg_data_t *pgdat, enum node_stat_item item,
+			      long delta)
 {
 	struct kmm_cpu *c = kmm_get_cpu(m);
 
