@@ -902,9 +902,10 @@ out:
  * caches of the boot's PARTIAL state never get one), so an object in the
  * hot array (slab_no_array when nothing is loaded) is the whole test.
  */
-static KMM_ALWAYS_INLINE void *__slab_alloc_fast(struct kmem_cache *s, gfp_t gfp, bool no_zero)
+static KMM_ALWAYS_INLINE void *__slab_alloc_fast(struct kmm_machine *m, struct kmem_cache *s,
+						 gfp_t gfp, bool no_zero)
 {
-	struct kmm_cpu *c = kmm_this_cpu_fast(s->machine);
+	struct kmm_cpu *c = kmm_this_cpu_fast(m);
 	if (likely(c && (no_zero || !(gfp & __GFP_ZERO)))) {
 		struct array_cache *a = cache_cpu(s, c)->hot;
 		size_t i = a->avail;
@@ -924,7 +925,7 @@ static KMM_ALWAYS_INLINE void *__slab_alloc_fast(struct kmem_cache *s, gfp_t gfp
 
 static KMM_ALWAYS_INLINE void *slab_alloc_fast(struct kmem_cache *s, gfp_t gfp)
 {
-	return __slab_alloc_fast(s, gfp, false);
+	return __slab_alloc_fast(s->machine, s, gfp, false);
 }
 
 void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int nid, unsigned long caller)
@@ -998,13 +999,19 @@ static KMM_ALWAYS_INLINE bool cpu_free_push(struct kmem_cache *s, struct kmm_cpu
 	return true;
 }
 
-static KMM_ALWAYS_INLINE void slab_free_fast(struct kmem_cache *s, struct slab *slab, void *obj)
+static KMM_ALWAYS_INLINE void __slab_free_fast(struct kmm_machine *m, struct kmem_cache *s,
+					       struct slab *slab, void *obj)
 {
-	struct kmm_cpu *c = kmm_this_cpu_fast(s->machine);
+	struct kmm_cpu *c = kmm_this_cpu_fast(m);
 	if (likely(c &&
 		   cpu_free_push(s, c, slab->mgmt, (uintptr_t)slab->s_mem + s->obj_offset, obj)))
 		return;
 	slab_free_general(s, slab, obj);
+}
+
+static KMM_ALWAYS_INLINE void slab_free_fast(struct kmem_cache *s, struct slab *slab, void *obj)
+{
+	__slab_free_fast(s->machine, s, slab, obj);
 }
 
 void slab_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long caller)
@@ -1030,7 +1037,10 @@ void *kmm_kmalloc(struct kmm_machine *m, size_t size, gfp_t gfp)
 	 * DMA, reclaimable and zeroed requests take the slow path */
 	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE &&
 		   !(gfp & (__GFP_DMA | __GFP_RECLAIMABLE | __GFP_ZERO))))
+		/* a kmalloc cache of @m: the CPU binding is tested against @m
+		 * itself, no load of s->machine */
 		return __slab_alloc_fast(
+			m,
 			m->slab.kmalloc_caches[KMALLOC_NORMAL]
 					      [kmalloc_size_index_8k[(size - 1) >> 3]],
 			gfp, true);
@@ -1046,7 +1056,8 @@ void kmm_kfree(struct kmm_machine *m, const void *p)
 {
 	struct slab *slab = __virt_to_slab(m, p);
 	if (likely(slab)) {
-		slab_free_fast(slab->slab_cache, slab, (void *)p);
+		/* the map is @m's: so is the slab's cache */
+		__slab_free_fast(m, slab->slab_cache, slab, (void *)p);
 		return;
 	}
 	if (!ZERO_OR_NULL_PTR(p))
