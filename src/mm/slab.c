@@ -24,7 +24,9 @@
  * has no loaded array, so that the fast paths need no NULL test.  Never
  * written (both fast paths leave it alone: nothing to pop, no room).
  */
-static const struct array_cache slab_no_array = { .avail = 0, .limit = 0 };
+static const struct array_cache slab_no_array = { .top = (uintptr_t *)slab_no_array.entry,
+						  .end = (uintptr_t *)slab_no_array.entry,
+						  .limit = 0 };
 
 static inline void cc_sync_hot(struct kmem_cache_cpu *cc)
 {
@@ -573,10 +575,9 @@ void slab_free_nosheaf(struct kmem_cache *s, struct slab *slab, void *obj)
  * the slab up again, and an overflow into an array cannot plant a pointer
  * of its choosing.
  */
-static inline void sheaf_push_at(const struct kmem_cache *s, struct array_cache *a, size_t n,
+static inline void sheaf_push_at(const struct kmem_cache *s, struct array_cache *a, uintptr_t *e,
 				 void *obj, atomic_uchar *st)
 {
-	uintptr_t *e = a->entry + 2 * n;
 	uintptr_t lo = obj_hide(s, obj), hi = (uintptr_t)st ^ s->secret2;
 	/*
 	 * Two separate 8-byte stores: merged into one 16-byte store (as gcc
@@ -587,20 +588,21 @@ static inline void sheaf_push_at(const struct kmem_cache *s, struct array_cache 
 	__asm__("" : "+r"(hi));
 	e[0] = lo;
 	e[1] = hi;
-	a->avail = (unsigned)n + 1;
+	a->top = e + 2;
 }
 
 static inline void sheaf_push(const struct kmem_cache *s, struct array_cache *a, void *obj,
 			      atomic_uchar *st)
 {
-	sheaf_push_at(s, a, a->avail, obj, st);
+	sheaf_push_at(s, a, a->top, obj, st);
 }
 
 static inline void *sheaf_pop(const struct kmem_cache *s, struct array_cache *a, atomic_uchar **st)
 {
-	a->avail--;
-	*st = (atomic_uchar *)(a->entry[2 * a->avail + 1] ^ s->secret2);
-	return obj_reveal(s, a->entry[2 * a->avail]);
+	uintptr_t *e = a->top - 2;
+	a->top = e;
+	*st = (atomic_uchar *)(e[1] ^ s->secret2);
+	return obj_reveal(s, e[0]);
 }
 
 /* A free never enters reclaim for an array: without one, the object goes back to its slab. */
@@ -611,7 +613,8 @@ static struct array_cache *sheaf_alloc(struct kmem_cache *s, gfp_t gfp)
 	struct array_cache *a =
 		kmalloc_nosheaf(s->machine, sizeof(*a) + 2 * sizeof(uintptr_t) * s->limit, gfp);
 	if (a) {
-		a->avail = 0;
+		a->top = a->entry;
+		a->end = a->entry + 2 * (size_t)s->limit;
 		a->limit = s->limit;
 		INIT_LIST_HEAD(&a->barn);
 	}
@@ -628,9 +631,9 @@ static void sheaf_flush(struct kmem_cache *s, struct array_cache *a)
 {
 	void *objs[64];
 	atomic_uchar *st;
-	while (a->avail) {
+	while (ac_avail(a)) {
 		unsigned k = 0;
-		while (a->avail && k < KMM_ARRAY_SIZE(objs))
+		while (ac_avail(a) && k < KMM_ARRAY_SIZE(objs))
 			objs[k++] = sheaf_pop(s, a, &st);
 		put_objects(s, objs, k);
 	}
@@ -641,13 +644,13 @@ static void sheaf_refill(struct kmem_cache *s, struct kmm_cpu *c, struct array_c
 {
 	void *objs[128];
 	atomic_uchar *sts[128];
-	unsigned want = KMM_MIN(KMM_MIN(s->batchcount, a->limit - a->avail),
+	unsigned want = KMM_MIN(KMM_MIN(s->batchcount, a->limit - ac_avail(a)),
 				(unsigned)KMM_ARRAY_SIZE(objs));
 	unsigned got = take_objects(s, gfp, c->node, objs, sts, want ? want : 1, OBJ_CACHED);
 	unsigned i = 0;
 	/* growing may have reclaimed, and reclaim may have freed objects of
 	 * this cache into @a meanwhile (the fast path): push what still fits */
-	for (; i < got && a->avail < a->limit; i++)
+	for (; i < got && a->top < a->end; i++)
 		sheaf_push(s, a, objs[i], sts[i]);
 	if (i < got)
 		put_objects(s, objs + i, got - i);
@@ -739,7 +742,7 @@ static void *__alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp, 
 	struct array_cache *a;
 	cc->refills++;
 	/* 1. the previous array */
-	if (cc->prev && cc->prev->avail) {
+	if (cc->prev && ac_avail(cc->prev)) {
 		a = cc->prev;
 		cc->prev = cc->loaded;
 		cc->loaded = a;
@@ -764,7 +767,7 @@ static void *__alloc_refill(struct kmem_cache *s, struct kmm_cpu *c, gfp_t gfp, 
 	if (!a) /* no memory for an array: serve one object directly */
 		return slab_alloc_nosheaf(s, gfp, c->node);
 	sheaf_refill(s, c, a, gfp);
-	if (!a->avail)
+	if (!ac_avail(a))
 		return NULL;
 	return sheaf_pop(s, a, st);
 }
@@ -804,14 +807,15 @@ static void __free_flush(struct kmem_cache *s, struct kmm_cpu *c, void *obj, ato
 			put_objects(s, &obj, 1);
 			return;
 		}
-	} else if (cc->prev && !cc->prev->avail && cc->prev->limit == s->limit) {
+	} else if (cc->prev && !ac_avail(cc->prev) && cc->prev->limit == s->limit) {
 		/* 1. swap with the empty previous array */
 		a = cc->prev;
 		cc->prev = cc->loaded;
 		cc->loaded = a;
 	} else {
 		/* 2. park the previous array in the barn, or flush it */
-		if (cc->prev && !(s->shared && cc->prev->avail && barn_put_full(s, cc, c->node))) {
+		if (cc->prev &&
+		    !(s->shared && ac_avail(cc->prev) && barn_put_full(s, cc, c->node))) {
 			sheaf_flush(s, cc->prev);
 			if (cc->prev->limit != s->limit) {
 				sheaf_free(s, cc->prev);
@@ -871,7 +875,7 @@ static __attribute__((noinline)) void *slab_alloc_general(struct kmem_cache *s, 
 		struct kmm_cpu *c = kmm_get_cpu(m);
 		struct array_cache *a = s->cpu_slab[c->id].loaded;
 		atomic_uchar *st;
-		if (a && a->avail)
+		if (a && ac_avail(a))
 			obj = sheaf_pop(s, a, &st);
 		else
 			obj = alloc_refill(s, c, gfp, &st);
@@ -908,13 +912,13 @@ static KMM_ALWAYS_INLINE void *__slab_alloc_fast(struct kmm_machine *m, struct k
 	struct kmm_cpu *c = kmm_this_cpu_fast(m);
 	if (likely(c && (no_zero || !(gfp & __GFP_ZERO)))) {
 		struct array_cache *a = cache_cpu(s, c)->hot;
-		size_t i = a->avail;
-		if (likely(i)) {
-			const uintptr_t *e = a->entry + 2 * --i;
+		uintptr_t *t = a->top;
+		if (likely(t != a->entry)) {
+			uintptr_t *e = t - 2;
 			atomic_uchar *st = (atomic_uchar *)(e[1] ^ s->secret2);
 			if (likely((uintptr_t)st - (uintptr_t)s->ram < s->ram_bytes &&
 				   atomic_load_explicit(st, memory_order_relaxed) == OBJ_CACHED)) {
-				a->avail = (unsigned)i;
+				a->top = e;
 				atomic_store_explicit(st, OBJ_ALLOCATED, memory_order_relaxed);
 				return obj_reveal(s, e[0]);
 			}
@@ -967,7 +971,7 @@ static __attribute__((noinline)) void slab_free_general(struct kmem_cache *s, st
 	atomic_store_explicit(st, OBJ_CACHED, memory_order_relaxed);
 	struct kmm_cpu *c = kmm_get_cpu(m);
 	struct array_cache *a = s->cpu_slab[c->id].loaded;
-	if (a && a->avail < a->limit)
+	if (a && a->top < a->end)
 		sheaf_push(s, a, obj, st);
 	else
 		free_flush(s, c, obj, st);
@@ -990,12 +994,12 @@ static KMM_ALWAYS_INLINE bool cpu_free_push(struct kmem_cache *s, struct kmm_cpu
 		return false;
 	atomic_uchar *st = &mg->states[idx];
 	struct array_cache *a = cache_cpu(s, c)->hot;
-	size_t n = a->avail;
-	if (unlikely(n >= a->limit ||
+	uintptr_t *t = a->top;
+	if (unlikely(t >= a->end ||
 		     atomic_load_explicit(st, memory_order_relaxed) != OBJ_ALLOCATED))
 		return false;
 	atomic_store_explicit(st, OBJ_CACHED, memory_order_relaxed);
-	sheaf_push_at(s, a, n, obj, st);
+	sheaf_push_at(s, a, t, obj, st);
 	return true;
 }
 
@@ -1283,7 +1287,7 @@ void kmm_get_slabinfo(struct kmem_cache *s, struct slabinfo *si)
 		struct list_head *pos;
 		list_for_each (pos, &n->barn_full) {
 			struct array_cache *a = list_entry(pos, struct array_cache, barn);
-			si->shared_avail += a->avail;
+			si->shared_avail += ac_avail(a);
 		}
 		spin_unlock(&n->list_lock);
 	}
@@ -1297,9 +1301,9 @@ void kmm_get_slabinfo(struct kmem_cache *s, struct slabinfo *si)
 		si->cpu_slabs += (a != NULL) + (b != NULL);
 		/* racy: another CPU may be changing its array right now */
 		if (a)
-			si->cpu_cached += __atomic_load_n(&a->avail, __ATOMIC_RELAXED);
+			si->cpu_cached += ac_avail_racy(a);
 		if (b)
-			si->cpu_cached += __atomic_load_n(&b->avail, __ATOMIC_RELAXED);
+			si->cpu_cached += ac_avail_racy(b);
 	}
 	si->cpu_cached += si->shared_avail;
 }

@@ -88,13 +88,28 @@ static inline struct page *slab_page(struct slab *s)
 }
 static inline atomic_uchar *slab_states(const struct kmem_cache *s, struct slab_mgmt *mg);
 
-/* One per-CPU object array (a magazine, a sheaf). */
+/*
+ * One per-CPU object array (a magazine, a sheaf).  The fill level is kept
+ * as pointers, so the fast paths index nothing: an array holds
+ * (top - entry) / 2 objects and has room while top < end.
+ */
 struct array_cache {
-	unsigned int avail;    /* objects in entry[] */
+	uintptr_t *top;	       /* the next free entry pair */
+	uintptr_t *end;	       /* entry + 2 * limit */
 	unsigned int limit;    /* capacity */
 	struct list_head barn; /* on a node's barn list */
-	uintptr_t entry[];     /* obfuscated object pointers */
+	uintptr_t entry[];     /* obfuscated (object, state byte) pairs */
 };
+/* Objects in @a (ac_avail_racy: of another CPU's array, for the views). */
+static inline unsigned ac_avail(const struct array_cache *a)
+{
+	return (unsigned)((size_t)(a->top - a->entry) / 2);
+}
+static inline unsigned ac_avail_racy(const struct array_cache *a)
+{
+	uintptr_t *t = __atomic_load_n((uintptr_t **)&a->top, __ATOMIC_RELAXED);
+	return (unsigned)((size_t)(t - a->entry) / 2);
+}
 
 /* The largest CPU array that fits the largest kmalloc cache. */
 #define SLAB_MAX_LIMIT                                                      \
