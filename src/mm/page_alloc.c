@@ -772,10 +772,27 @@ static void check_new_page_bad(struct kmm_machine *m, struct page *page)
 	bad_page(m, page, why);
 }
 
+/* A free block as allocation wants it (flags @f): check_new_page() in one test. */
+static KMM_ALWAYS_INLINE bool page_new_ok(const struct page *page, unsigned long f)
+{
+	return kmm_page_type(page) == PAGE_TYPE_NONE && !page->mapping &&
+	       page_ref_count(page) == 0 && !(f & PAGE_FLAGS_CHECK_AT_PREP);
+}
+
+/*
+ * The struct page side of a free's one-test check (the flags are tested
+ * by the caller against the order it frees with): no type, no mapping,
+ * not a tail, and the caller's reference is the only one.
+ */
+static KMM_ALWAYS_INLINE bool page_free_ok(const struct page *page)
+{
+	return kmm_page_type(page) == PAGE_TYPE_NONE && !page->mapping && !PageTail(page) &&
+	       page_ref_count(page) == 1;
+}
+
 static inline bool check_new_page(struct kmm_machine *m, struct page *page, unsigned long f)
 {
-	if (likely(kmm_page_type(page) == PAGE_TYPE_NONE && !page->mapping &&
-		   page_ref_count(page) == 0 && !(f & PAGE_FLAGS_CHECK_AT_PREP)))
+	if (likely(page_new_ok(page, f)))
 		return false;
 	check_new_page_bad(m, page);
 	return true;
@@ -801,10 +818,10 @@ void prep_compound_page(struct page *page, unsigned order)
 		prep_compound_tails(page, order);
 }
 
-static inline void prep_new_page(struct kmm_machine *m, struct page *page, unsigned order,
-				 gfp_t gfp, unsigned long f)
+/* prep_new_page() but zeroing: refcount, order stamp, compound head and tails. */
+static KMM_ALWAYS_INLINE void prep_new_block(struct page *page, unsigned order, bool compound,
+					     unsigned long f)
 {
-	bool compound = order && (gfp & __GFP_COMP);
 	set_page_count(page, 1);
 	/* the block is ours alone: PG_head goes in with the same store */
 	atomic_store_explicit(&page->flags,
@@ -812,10 +829,16 @@ static inline void prep_new_page(struct kmm_machine *m, struct page *page, unsig
 				      ((unsigned long)(order + 1) << KMM_ALLOC_ORDER_SHIFT) |
 				      ((unsigned long)compound << PG_head),
 			      memory_order_relaxed);
-	if (gfp & __GFP_ZERO)
-		kmm_memset(kmm_page_address(m, page), 0, KMM_PAGE_SIZE << order);
 	if (compound)
 		prep_compound_tails(page, order);
+}
+
+static inline void prep_new_page(struct kmm_machine *m, struct page *page, unsigned order,
+				 gfp_t gfp, unsigned long f)
+{
+	prep_new_block(page, order, order && (gfp & __GFP_COMP), f);
+	if (gfp & __GFP_ZERO)
+		kmm_memset(kmm_page_address(m, page), 0, KMM_PAGE_SIZE << order);
 }
 
 /* ---- freeing ------------------------------------------------------------- */
@@ -954,8 +977,7 @@ static KMM_ALWAYS_INLINE void free_pages_inline(struct kmm_machine *m, struct pa
 	const unsigned long mask =
 		PAGE_FLAGS_CHECK_AT_FREE | (1UL << PG_head) | KMM_ALLOC_ORDER_MASK;
 	if (likely((f & mask) == ((unsigned long)(order + 1) << KMM_ALLOC_ORDER_SHIFT) &&
-		   kmm_page_type(page) == PAGE_TYPE_NONE && !page->mapping && !PageTail(page) &&
-		   page_ref_count(page) == 1)) {
+		   page_free_ok(page))) {
 		if (likely(put_page_testzero(page))) {
 			f &= ~(KMM_PAGEFLAGS_MASK | KMM_ALLOC_ORDER_MASK);
 			atomic_store_explicit(&page->flags, f, memory_order_relaxed);
@@ -1009,8 +1031,7 @@ static __attribute__((noinline)) void free_pages_order_fast(struct kmm_machine *
 	const unsigned long stamp = (unsigned long)(order + 1) << KMM_ALLOC_ORDER_SHIFT;
 	unsigned long fm = f & mask;
 	bool compound = fm == (stamp | (1UL << PG_head));
-	if (unlikely(!(fm == stamp || compound) || kmm_page_type(page) != PAGE_TYPE_NONE ||
-		     page->mapping || PageTail(page) || page_ref_count(page) != 1 ||
+	if (unlikely(!(fm == stamp || compound) || !page_free_ok(page) ||
 		     (compound && page[1].compound_order != order))) {
 		free_pages_general(m, page, order);
 		return;
@@ -1054,10 +1075,8 @@ void __kmm_free_pages(struct kmm_machine *m, struct page *page, unsigned order)
 				 ->node_zones[f >> KMM_ZONES_PGSHIFT];
 		int mt = zone_pfnblock_migratetype(z, pfn);
 		struct per_cpu_pages *pcp = &z->per_cpu_pageset[c->id];
-		if (likely((f & mask) == (1UL << KMM_ALLOC_ORDER_SHIFT) &&
-			   kmm_page_type(page) == PAGE_TYPE_NONE && !page->mapping &&
-			   !PageTail(page) && page_ref_count(page) == 1 && mt < MIGRATE_PCPTYPES &&
-			   pcp->count + 1 < pcp_high(z, pcp))) {
+		if (likely((f & mask) == (1UL << KMM_ALLOC_ORDER_SHIFT) && page_free_ok(page) &&
+			   mt < MIGRATE_PCPTYPES && pcp->count + 1 < pcp_high(z, pcp))) {
 			if (likely(put_page_testzero(page))) {
 				atomic_store_explicit(
 					&page->flags,
@@ -1194,6 +1213,13 @@ static int rmqueue_bulk(struct kmm_machine *m, struct kmm_cpu *c, struct zone *z
 	return i;
 }
 
+/* Unlink @page from its per-CPU list of @pcp and account its 2^@order pages. */
+static KMM_ALWAYS_INLINE void pcp_del(struct per_cpu_pages *pcp, struct page *page, unsigned order)
+{
+	list_del(&page->lru);
+	pcp_set_count(pcp, pcp->count - (1 << order));
+}
+
 static KMM_ALWAYS_INLINE struct page *rmqueue_pcplist(struct kmm_machine *m, struct kmm_cpu *c,
 						      struct zone *z, unsigned order, int mt,
 						      unsigned alloc_flags)
@@ -1211,8 +1237,7 @@ static KMM_ALWAYS_INLINE struct page *rmqueue_pcplist(struct kmm_machine *m, str
 			return NULL;
 	}
 	struct page *page = list_first_entry(list, struct page, lru);
-	list_del(&page->lru);
-	pcp_set_count(pcp, pcp->count - (1 << order));
+	pcp_del(pcp, page, order);
 	return page;
 }
 
@@ -1566,11 +1591,9 @@ static __attribute__((noinline)) struct page *alloc_pages_order_fast(struct kmm_
 				goto general; /* rmqueue_bulk() refills it there */
 			page = list_first_entry(list, struct page, lru);
 			f = atomic_load_explicit(&page->flags, memory_order_relaxed);
-			if (unlikely(kmm_page_type(page) != PAGE_TYPE_NONE || page->mapping ||
-				     page_ref_count(page) != 0 || (f & PAGE_FLAGS_CHECK_AT_PREP)))
+			if (unlikely(!page_new_ok(page, f)))
 				goto general; /* reported there */
-			list_del(&page->lru);
-			pcp_set_count(pcp, pcp->count - (1 << order));
+			pcp_del(pcp, page, order);
 			pcp->free_count >>= 1;
 		} else {
 			page = rmqueue_buddy(m, c, z, order, ALLOC_WMARK_LOW, mt);
@@ -1580,17 +1603,7 @@ static __attribute__((noinline)) struct page *alloc_pages_order_fast(struct kmm_
 			if (unlikely(check_new_page(m, page, f)))
 				goto general; /* reported, and leaked on purpose: it is corrupt */
 		}
-		bool compound = gfp & __GFP_COMP;
-		set_page_count(page, 1);
-		/* as prep_new_page(): PG_head in the same store */
-		atomic_store_explicit(
-			&page->flags,
-			(f & ~KMM_ALLOC_ORDER_MASK) |
-				((unsigned long)(order + 1) << KMM_ALLOC_ORDER_SHIFT) |
-				((unsigned long)compound << PG_head),
-			memory_order_relaxed);
-		if (compound)
-			prep_compound_tails(page, order);
+		prep_new_block(page, order, gfp & __GFP_COMP, f);
 		__count_vm_events(c, (enum vm_event_item)(PGALLOC_DMA + zr->zone_idx),
 				  1UL << order);
 		zone_statistics_preferred(c, z);
@@ -1627,16 +1640,10 @@ struct page *kmm_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned order)
 								memory_order_relaxed))) {
 			struct page *page = list_first_entry(list, struct page, lru);
 			unsigned long f = atomic_load_explicit(&page->flags, memory_order_relaxed);
-			if (likely(kmm_page_type(page) == PAGE_TYPE_NONE && !page->mapping &&
-				   page_ref_count(page) == 0 && !(f & PAGE_FLAGS_CHECK_AT_PREP))) {
-				list_del(&page->lru);
-				pcp_set_count(pcp, pcp->count - 1);
+			if (likely(page_new_ok(page, f))) {
+				pcp_del(pcp, page, 0);
 				pcp->free_count >>= 1;
-				set_page_count(page, 1);
-				atomic_store_explicit(&page->flags,
-						      (f & ~KMM_ALLOC_ORDER_MASK) |
-							      (1UL << KMM_ALLOC_ORDER_SHIFT),
-						      memory_order_relaxed);
+				prep_new_block(page, 0, false, f);
 				__count_vm_events(
 					c, (enum vm_event_item)(PGALLOC_DMA + zr->zone_idx), 1);
 				zone_statistics_preferred(c, z);
