@@ -552,6 +552,20 @@ struct isolated_msg {
 };
 
 /*
+ * Wait until @fd is readable or @limit_s seconds after @t0 have passed:
+ * poll()'s result (0 once the deadline has passed).
+ */
+static int poll_until(int fd, const struct timespec *t0, double limit_s)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double left = limit_s - (double)(now.tv_sec - t0->tv_sec) -
+		      (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	return left > 0 ? poll(&pf, 1, (int)(left * 1000) + 1) : 0;
+}
+
+/*
  * run_one() in a fresh process, for suites that set .isolate: fork, then
  * execute this program again with --iso-child FD and the one (suite, case,
  * impl, threads) to run.  Every allocator then starts from a new heap:
@@ -613,15 +627,11 @@ static int run_isolated(const struct bench_suite *s, const struct bench_case *c,
 	size_t got = 0;
 	/* a child that hangs (a deadlock in the code measured) is killed */
 	double limit_s = s->timeout_s > 0 ? s->timeout_s : ISO_TIMEOUT_S;
-	struct timespec t0, now;
+	struct timespec t0;
 	bool timed_out = false;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (got < sizeof(msg)) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		double left = limit_s - (double)(now.tv_sec - t0.tv_sec) -
-			      (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
-		struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
-		int pr = left > 0 ? poll(&pf, 1, (int)(left * 1000) + 1) : 0;
+		int pr = poll_until(pfd[0], &t0, limit_s);
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr == 0) {
@@ -1135,14 +1145,10 @@ static int callgrind_one(const char *valgrind, const char *cgdir, const struct b
 	ssize_t got;
 	/* a child that hangs is killed: valgrind makes everything ~50x slower */
 	double limit_s = 4 * (s->timeout_s > 0 ? s->timeout_s : ISO_TIMEOUT_S);
-	struct timespec t0, now;
+	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		double left = limit_s - (double)(now.tv_sec - t0.tv_sec) -
-			      (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
-		struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
-		int pr = left > 0 ? poll(&pf, 1, (int)(left * 1000) + 1) : 0;
+		int pr = poll_until(pfd[0], &t0, limit_s);
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr == 0) {
