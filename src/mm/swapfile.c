@@ -1303,46 +1303,54 @@ static int parse_bool_knob(struct kmm_machine *m, const char *name, const char *
 	return -KMM_EINVAL;
 }
 
-static void vma_ra_show(struct kmm_machine *m, struct seq_buf *sb)
+/* A true/false knob of the swap state at @off (NULL before swap_init). */
+static atomic_bool *swap_bool_knob(struct kmm_machine *m, size_t off)
 {
 	struct swap_state *ss = swap_state(m);
 
-	seq_buf_puts(sb, ss && atomic_load(&ss->vma_ra_enabled) ? "true\n" : "false\n");
+	return ss ? (atomic_bool *)(void *)((char *)ss + off) : NULL;
+}
+
+static void bool_knob_show(struct seq_buf *sb, atomic_bool *knob)
+{
+	seq_buf_puts(sb, knob && atomic_load(knob) ? "true\n" : "false\n");
+}
+
+static int bool_knob_write(struct kmm_machine *m, const char *name, atomic_bool *knob,
+			   const char *text, size_t len)
+{
+	bool v;
+	int ret = parse_bool_knob(m, name, text, len, &v);
+
+	if (ret)
+		return ret;
+	if (!knob)
+		return -KMM_EINVAL;
+	atomic_store(knob, v);
+	return 0;
+}
+
+#define VMA_RA_KNOB(m) swap_bool_knob(m, offsetof(struct swap_state, vma_ra_enabled))
+#define FAULT_AROUND_KNOB(m) swap_bool_knob(m, offsetof(struct swap_state, fault_around))
+
+static void vma_ra_show(struct kmm_machine *m, struct seq_buf *sb)
+{
+	bool_knob_show(sb, VMA_RA_KNOB(m));
 }
 
 static int vma_ra_write(struct kmm_machine *m, const char *text, size_t len)
 {
-	struct swap_state *ss = swap_state(m);
-	bool v;
-	int ret = parse_bool_knob(m, "vma_ra_enabled", text, len, &v);
-
-	if (ret)
-		return ret;
-	if (!ss)
-		return -KMM_EINVAL;
-	atomic_store(&ss->vma_ra_enabled, v);
-	return 0;
+	return bool_knob_write(m, "vma_ra_enabled", VMA_RA_KNOB(m), text, len);
 }
 
 static void fault_around_show(struct kmm_machine *m, struct seq_buf *sb)
 {
-	struct swap_state *ss = swap_state(m);
-
-	seq_buf_puts(sb, ss && atomic_load(&ss->fault_around) ? "true\n" : "false\n");
+	bool_knob_show(sb, FAULT_AROUND_KNOB(m));
 }
 
 static int fault_around_write(struct kmm_machine *m, const char *text, size_t len)
 {
-	struct swap_state *ss = swap_state(m);
-	bool v;
-	int ret = parse_bool_knob(m, "fault_around", text, len, &v);
-
-	if (ret)
-		return ret;
-	if (!ss)
-		return -KMM_EINVAL;
-	atomic_store(&ss->fault_around, v);
-	return 0;
+	return bool_knob_write(m, "fault_around", FAULT_AROUND_KNOB(m), text, len);
 }
 
 #define FAIL_DIR "/sys/kernel/debug/fail_swap_io/"
