@@ -311,6 +311,11 @@ void __mod_node_page_state_fold(struct kmm_machine *m, struct per_cpu_nodestat *
 				pg_data_t *pgdat, enum node_stat_item item, long x);
 void mod_node_page_state_slow(struct kmm_machine *m, pg_data_t *pgdat, enum node_stat_item item,
 			      long delta);
+/* Items whose updates come in bytes (include/linux/vmstat.h). */
+static inline bool vmstat_item_in_bytes(enum node_stat_item item)
+{
+	return item == NR_SLAB_RECLAIMABLE_B || item == NR_SLAB_UNRECLAIMABLE_B;
+}
 /*
  * The common case inline: the slot's per-CPU delta stays within its
  * threshold.  Folding past the threshold, nodes without per-CPU counters
@@ -319,7 +324,7 @@ void mod_node_page_state_slow(struct kmm_machine *m, pg_data_t *pgdat, enum node
 static inline void __mod_node_page_state(struct kmm_machine *m, struct kmm_cpu *c, pg_data_t *pgdat,
 					 enum node_stat_item item, long delta)
 {
-	if (item == NR_SLAB_RECLAIMABLE_B || item == NR_SLAB_UNRECLAIMABLE_B)
+	if (vmstat_item_in_bytes(item))
 		delta >>= KMM_PAGE_SHIFT; /* kept in pages, as Linux */
 	if (unlikely(!c || !pgdat->per_cpu_nodestats)) {
 		__mod_node_page_state_direct(m, pgdat, item, delta);
